@@ -1,0 +1,394 @@
+"""One plotting style for the whole course.
+
+Every function returns the matplotlib ``Figure`` (never calls ``plt.show()``), so the
+notebooks show it and the tests can inspect it. Conventions: one colour per run,
+training solid and validation dashed, best epoch marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+GOOD, BAD = "#2ca02c", "#d62728"
+
+# Spanish names for the usual metrics.
+METRIC_NAMES = {
+    "loss": "pérdida", "accuracy": "exactitud", "acc": "exactitud",
+    "binary_accuracy": "exactitud", "sparse_categorical_accuracy": "exactitud",
+    "auc": "AUC", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "perplexity": "perplejidad",
+    "root_mean_squared_error": "RMSE", "mean_absolute_error": "MAE",
+}
+
+
+def use_course_style() -> None:
+    """Apply the course's matplotlib style (called by :func:`utils.setup`)."""
+    mpl.rcParams.update({
+        "figure.figsize": (8, 4.5), "figure.dpi": 100, "savefig.dpi": 120,
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+        "axes.spines.right": False, "axes.titleweight": "bold", "font.size": 10,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE), "legend.frameon": False,
+        "image.cmap": "viridis",
+    })
+
+
+def color(i: int) -> str:
+    """The ``i``-th colour of the course palette (one colour per run)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def metric_label(name: str) -> str:
+    """Spanish label for a Keras metric name."""
+    return METRIC_NAMES.get(name, name.replace("_", " "))
+
+
+def _as_history_dict(history) -> dict[str, list[float]]:
+    h = getattr(history, "history", history)
+    if not isinstance(h, Mapping) or not h:
+        raise ValueError(
+            "Se esperaba el objeto History que devuelve model.fit() o un diccionario "
+            "{métrica: [valores por época]} no vacío."
+        )
+    return {k: list(map(float, v)) for k, v in h.items()}
+
+
+def _check_2d(array, what: str) -> np.ndarray:
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise ValueError(f"{what} debe ser una matriz 2-D; tiene forma {array.shape}.")
+    return array
+
+
+def plot_history(history, metrics: Sequence[str] | None = None, title: str | None = None,
+                 label: str | None = None, fig=None, color_index: int = 0):
+    """Training curves: one panel per metric, training solid, validation dashed.
+
+    The best validation epoch (lowest loss / error, highest for the rest) is marked.
+    Pass ``fig`` (and another ``color_index``) to draw several runs on the same panels.
+    """
+    h = _as_history_dict(history)
+    if metrics is None:
+        metrics = [k for k in h if not k.startswith("val_") and k != "learning_rate"]
+    missing = [m for m in metrics if m not in h]
+    if missing:
+        raise ValueError(f"Métricas no encontradas en el historial: {missing}. Hay: {sorted(h)}.")
+    if fig is None:
+        fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.6), squeeze=False)
+        axes = axes[0]
+    else:
+        axes = fig.axes
+    c = color(color_index)
+    prefix = f"{label} · " if label else ""
+    for ax, m in zip(axes, metrics):
+        epochs = np.arange(1, len(h[m]) + 1)
+        ax.plot(epochs, h[m], "-", color=c, label=f"{prefix}entrenamiento")
+        if f"val_{m}" in h:
+            val = np.asarray(h[f"val_{m}"])
+            ax.plot(epochs, val, "--", color=c, label=f"{prefix}validación")
+            lower_is_better = m in ("loss", "mae", "mse", "rmse", "perplexity") or "error" in m
+            best = int(np.argmin(val) if lower_is_better else np.argmax(val))
+            ax.plot(epochs[best], val[best], "o", color=c, markersize=7)
+            ax.annotate(f"{val[best]:.3g}", (epochs[best], val[best]), textcoords="offset points",
+                        xytext=(4, 6), color=c, fontsize=8)
+        ax.set_xlabel("época")
+        ax.set_title(metric_label(m))
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_histories(histories: Mapping[str, object], metric: str = "accuracy",
+                   title: str | None = None):
+    """Compare several runs on one metric: one colour per run, validation dashed."""
+    if not histories:
+        raise ValueError("Pasa al menos un historial: {'nombre': history}.")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for i, (name, history) in enumerate(histories.items()):
+        h = _as_history_dict(history)
+        if metric not in h:
+            raise ValueError(f"El historial «{name}» no tiene la métrica «{metric}».")
+        epochs = np.arange(1, len(h[metric]) + 1)
+        ax.plot(epochs, h[metric], "-", color=color(i), alpha=0.6, label=f"{name} (entr.)")
+        if f"val_{metric}" in h:
+            ax.plot(epochs, h[f"val_{metric}"], "--", color=color(i), label=f"{name} (val.)")
+    ax.set_xlabel("época")
+    ax.set_ylabel(metric_label(metric))
+    ax.set_title(title or metric_label(metric))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(x, curves: Mapping[str, Sequence[float]], xlabel: str = "", ylabel: str = "",
+                title: str | None = None, logx: bool = False, marker: str = "o", ax=None):
+    """Several named curves over the same x (e.g. accuracy vs number of labelled examples)."""
+    if not curves:
+        raise ValueError("Pasa al menos una curva: {'nombre': valores}.")
+    x = np.asarray(x)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
+    for i, (name, ys) in enumerate(curves.items()):
+        ys = np.asarray(ys, dtype=float)
+        if ys.shape != x.shape:
+            raise ValueError(f"La curva «{name}» tiene {ys.shape} valores y x tiene {x.shape}.")
+        ax.plot(x, ys, marker=marker, color=color(i), label=name)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = None,
+                          normalize: bool = True, title: str | None = None):
+    """Confusion matrix (rows: true class, columns: prediction), normalised per row by default."""
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"y_true e y_pred deben tener la misma longitud ({len(y_true)} ≠ {len(y_pred)})."
+        )
+    n = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    if class_names is not None:
+        if len(class_names) < n:
+            raise ValueError(f"Hay {n} clases en los datos y solo {len(class_names)} nombres.")
+        n = len(class_names)
+    cm = np.zeros((n, n), dtype=float)
+    np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)
+    shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
+    size = max(4, 0.55 * n + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    im = ax.imshow(shown, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    ax.grid(False)
+    ax.set_xticks(range(n), names, rotation=45 if n > 3 else 0, ha="right" if n > 3 else "center")
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicción")
+    ax.set_ylabel("clase real")
+    for i in range(n):
+        for j in range(n):
+            text = f"{shown[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if shown[i, j] > 0.6 * shown.max() else "black")
+    acc = np.trace(cm) / max(cm.sum(), 1)
+    ax.set_title(title or f"Matriz de confusión (exactitud {acc:.1%})")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(images, labels=None, predictions=None, class_names=None, ncols: int = 8,
+                    max_images: int = 32, title: str | None = None, cmap: str | None = None):
+    """Grid of images with their true label and, if given, the prediction (green ok, red wrong).
+
+    ``images``: array (N, H, W) or (N, H, W, C) with values in [0, 1] or [0, 255].
+    """
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(
+            f"Se esperaban imágenes con forma (N, alto, ancho[, canales]); llegó {images.shape}."
+        )
+    n = min(len(images), max_images)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.8 * nrows), squeeze=False)
+
+    def name(k):
+        k = int(np.asarray(k).ravel()[0]) if np.ndim(k) else int(k)
+        return class_names[k] if class_names is not None else str(k)
+
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = images[i].astype("float32")
+        if img.max() > 1.5:
+            img = img / 255.0
+        if img.ndim == 3 and img.shape[-1] == 1:
+            img = img[..., 0]
+        ax.imshow(np.clip(img, 0, 1), cmap=cmap or ("gray" if img.ndim == 2 else None))
+        if labels is not None and predictions is not None:
+            ok = name(labels[i]) == name(predictions[i])
+            ax.set_title(f"{name(predictions[i])}\n(real: {name(labels[i])})", fontsize=8,
+                         color=GOOD if ok else BAD)
+        elif labels is not None:
+            ax.set_title(name(labels[i]), fontsize=8)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_model_comparison(results, metrics: Sequence[str] | None = None, title: str | None = None):
+    """Bar charts comparing several models, one panel per metric.
+
+    ``results``: a pandas DataFrame indexed by model name, or ``{modelo: {métrica: valor}}``.
+    """
+    import pandas as pd
+
+    df = results if isinstance(results, pd.DataFrame) else pd.DataFrame(results).T
+    if df.empty:
+        raise ValueError("No hay resultados que comparar.")
+    metrics = list(metrics) if metrics else [c for c in df.columns if np.issubdtype(df[c].dtype, np.number)]
+    missing = [m for m in metrics if m not in df.columns]
+    if missing:
+        raise ValueError(f"Columnas no encontradas: {missing}. Hay: {list(df.columns)}.")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 0.45 * len(df) + 2),
+                             squeeze=False)
+    names = [str(i) for i in df.index]
+    for ax, m in zip(axes[0], metrics):
+        values = df[m].astype(float).to_numpy()
+        bars = ax.barh(names, values, color=[color(i) for i in range(len(df))])
+        ax.invert_yaxis()
+        ax.set_title(metric_label(m))
+        ax.bar_label(bars, labels=[_fmt(v) for v in values], fontsize=8, padding=2)
+        ax.margins(x=0.2)
+        ax.grid(axis="y", visible=False)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def _fmt(v: float) -> str:
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.2f} M"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:.0f} k"
+    if float(v).is_integer():
+        return f"{int(v)}"
+    return f"{v:.3g}"
+
+
+def plot_filters(kernel, max_filters: int = 32, ncols: int = 8, title: str | None = None):
+    """Convolution filters of a layer. ``kernel``: weights (kh, kw, in, out).
+
+    RGB filters of a first layer are shown in colour; otherwise the mean over input channels.
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(
+            f"Se esperaban pesos de convolución (alto, ancho, entrada, salida); llegó {kernel.shape}."
+        )
+    n = min(kernel.shape[-1], max_filters)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.1 * nrows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= n:
+            continue
+        f = kernel[..., i]
+        if f.shape[-1] == 3:
+            f = (f - f.min()) / (f.max() - f.min() + 1e-8)
+            ax.imshow(f)
+        else:
+            ax.imshow(f.mean(axis=-1), cmap="gray")
+    fig.suptitle(title or f"{n} filtros de {kernel.shape[0]}×{kernel.shape[1]}", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(maps, max_maps: int = 16, ncols: int = 8, title: str | None = None):
+    """Activations of a convolutional layer for one image. ``maps``: (H, W, C) or (1, H, W, C)."""
+    maps = np.asarray(maps)
+    if maps.ndim == 4 and maps.shape[0] == 1:
+        maps = maps[0]
+    if maps.ndim != 3:
+        raise ValueError(f"Se esperaban mapas (alto, ancho, canales); llegó {maps.shape}.")
+    n = min(maps.shape[-1], max_maps)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.3 * nrows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(maps[..., i], cmap="viridis")
+    fig.suptitle(title or f"Mapas de activación ({maps.shape[0]}×{maps.shape[1]}, "
+                 f"{maps.shape[-1]} canales)", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_heatmap_overlay(image, heatmap, alpha: float = 0.45, title: str | None = None, ax=None):
+    """A heat map (e.g. Grad-CAM) drawn over an image, resized to the image's size."""
+    image = np.asarray(image, dtype="float32")
+    heatmap = _check_2d(heatmap, "El mapa de calor")
+    if image.ndim != 3:
+        raise ValueError(f"Se esperaba una imagen (alto, ancho, canales); llegó {image.shape}.")
+    if image.max() > 1.5:
+        image = image / 255.0
+    import tensorflow as tf
+
+    resized = tf.image.resize(heatmap[..., None], image.shape[:2]).numpy()[..., 0]
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(4, 4))
+    ax.imshow(np.clip(image, 0, 1))
+    ax.imshow(resized, cmap="jet", alpha=alpha)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def plot_attention(weights, query_tokens: Sequence[str], key_tokens: Sequence[str] | None = None,
+                   title: str | None = None, ax=None):
+    """Attention heat map: rows are queries, columns keys (each row sums to 1)."""
+    weights = _check_2d(weights, "La matriz de atención")
+    key_tokens = list(query_tokens if key_tokens is None else key_tokens)
+    if weights.shape != (len(query_tokens), len(key_tokens)):
+        raise ValueError(
+            f"La matriz de atención tiene forma {weights.shape} pero hay {len(query_tokens)} "
+            f"tokens de consulta y {len(key_tokens)} de clave."
+        )
+    size = 0.4 * max(len(query_tokens), len(key_tokens)) + 2
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(size + 1, size))
+    im = ax.imshow(weights, cmap="viridis", vmin=0)
+    ax.grid(False)
+    ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=60, ha="right")
+    ax.set_yticks(range(len(query_tokens)), query_tokens)
+    ax.set_xlabel("clave (a qué se atiende)")
+    ax.set_ylabel("consulta")
+    ax.set_title(title or "Pesos de atención")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def plot_embeddings_2d(vectors, words: Sequence[str], groups: Sequence[str] | None = None,
+                       method: str = "pca", title: str | None = None, seed: int = 0):
+    """2-D projection (PCA or t-SNE) of word vectors, coloured by group."""
+    vectors = _check_2d(vectors, "Los vectores")
+    if len(words) != len(vectors):
+        raise ValueError(f"Hay {len(vectors)} vectores y {len(words)} palabras.")
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        xy = PCA(n_components=2, random_state=seed).fit_transform(vectors)
+    elif method == "tsne":
+        from sklearn.manifold import TSNE
+
+        xy = TSNE(n_components=2, random_state=seed,
+                  perplexity=min(30, max(2, len(vectors) // 3))).fit_transform(vectors)
+    else:
+        raise ValueError(f"Método desconocido «{method}»: usa 'pca' o 'tsne'.")
+    groups = list(groups) if groups is not None else ["palabras"] * len(words)
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    for i, g in enumerate(dict.fromkeys(groups)):
+        idx = [k for k, gk in enumerate(groups) if gk == g]
+        ax.scatter(xy[idx, 0], xy[idx, 1], color=color(i), label=g, s=30)
+        for k in idx:
+            ax.annotate(words[k], xy[k], textcoords="offset points", xytext=(3, 3), fontsize=9)
+    ax.set_title(title or f"Proyección 2-D ({method.upper()}) de los vectores")
+    if len(set(groups)) > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
