@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+
+from utils import data
+
+
+def test_subsample_is_stratified_and_reproducible():
+    x = np.arange(1000)
+    y = np.array([0] * 800 + [1] * 200)
+    xs, ys = data.subsample(x, y, 100)
+    assert len(xs) == 100 and np.bincount(ys).tolist() == [80, 20]
+    np.testing.assert_array_equal(y[xs], ys)  # pairs stay aligned
+    np.testing.assert_array_equal(xs, data.subsample(x, y, 100)[0])
+    assert data.subsample(x, y, None)[0] is not None and len(data.subsample(x, y, None)[0]) == 1000
+
+
+def test_subsample_errors_in_spanish():
+    with pytest.raises(ValueError, match="misma longitud"):
+        data.subsample([1, 2], [1], 1)
+    with pytest.raises(ValueError, match="positivo"):
+        data.subsample([1, 2], [0, 1], 0)
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ValueError, match="desconocido"):
+        data.fetch("mnist_de_mentira")
+
+
+def test_missing_file_without_internet_gives_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setitem(data.ASSETS, "roto", dict(fname="roto.zip", extract=True, inner="x",
+                                                  origin="http://127.0.0.1:9/roto.zip"))
+    assert not data.is_cached("roto")
+    with pytest.raises(data.CourseDataError) as info:
+        data.fetch("roto")
+    message = str(info.value)
+    assert "roto.zip" in message and "Qué hacer" in message and str(tmp_path) in message
+
+
+def test_images_dataset_checks_inputs():
+    with pytest.raises(ValueError, match="etiquetas"):
+        data.images_dataset(["a.jpg"], [0, 1])
+    with pytest.raises(ValueError, match="alto, ancho"):
+        data.images_dataset(["a.jpg"], [0], image_size=(3,))
+
+
+def test_dataset_to_numpy_keeps_pairs_aligned_with_shuffling():
+    import tensorflow as tf
+
+    x = np.arange(100)
+    ds = tf.data.Dataset.from_tensor_slices((x, x * 10)).shuffle(100, reshuffle_each_iteration=True).batch(8)
+    xs, ys = data.dataset_to_numpy(ds)
+    np.testing.assert_array_equal(ys, xs * 10)
+    # The trap this function avoids: two passes give two different orders.
+    x2 = np.concatenate([b.numpy() for b, _ in ds])
+    y2 = np.concatenate([b.numpy() for _, b in ds])
+    assert not np.array_equal(y2, x2 * 10)
+
+
+def test_decode_imagenet_checks_shape():
+    with pytest.raises(ValueError, match="1000"):
+        data.decode_imagenet(np.zeros((2, 10)))
+
+
+needs = lambda name: pytest.mark.skipif(not data.is_cached(name), reason=f"{name} no está en la caché de Keras (sin internet)")
+
+
+@needs("cats_and_dogs")
+def test_cats_vs_dogs_fast_subset():
+    train_ds, val_ds, names = data.load_cats_vs_dogs(image_size=(64, 64), n_train=40, n_val=20)
+    x, y = data.dataset_to_numpy(val_ds)
+    assert names == ["cats", "dogs"] and x.shape == (20, 64, 64, 3) and sorted(np.bincount(y)) == [10, 10]
+    assert 0 <= x.min() and x.max() <= 255
+
+
+@needs("imdb")
+def test_imdb_raw_text():
+    (x_train, y_train), (x_test, y_test) = data.load_imdb(n_train=50, n_test=20)
+    assert len(x_train) == 50 and len(x_test) == 20 and set(y_train) == {0, 1}
+    assert isinstance(x_train[0], str) and "<br" not in "".join(x_train)
+
+
+@needs("glove")
+def test_glove_vectors():
+    words, vectors = data.load_glove(max_words=500)
+    assert vectors.shape == (500, 50) and words[0] == "the"
+    with pytest.raises(ValueError, match="dimensiones"):
+        data.load_glove(dim=42)
+
+
+@needs("spanish_tweets")
+def test_spanish_tweets():
+    splits = data.load_spanish_tweets()
+    texts, labels = splits["train"]
+    assert len(texts) == len(labels) > 1000 and set(labels) == {0, 1, 2}
+
+
+@needs("fashion_mnist")
+def test_fashion_mnist_fast_sizes(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    (x, y), (xt, yt) = data.load_fashion_mnist()
+    assert x.shape == (3000, 28, 28) and xt.shape == (1000, 28, 28)
+    assert len(data.FASHION_MNIST_CLASSES) == 10 == len(np.unique(y))

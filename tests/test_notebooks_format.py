@@ -1,0 +1,62 @@
+"""Every notebook: clean, valid, with the course's anatomy, badge and setup cell."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import config, data
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SECTIONS = ["## Objetivos", "## Configuración", "## Ejercicios", "## Resumen", "## Para saber más"]
+
+
+def _setup_cell(nb):
+    cells = [c for c in nb.cells if c.cell_type == "code" and "setup(seed=" in c.source]
+    assert len(cells) == 1, "debe haber exactamente una celda de configuración con setup(seed=...)"
+    return cells[0].source
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_entorno_y_mapa.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean_and_well_formed(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), "nombre NN_tema.ipynb en ASCII"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, "cuaderno con salidas guardadas"
+    first = nb.cells[0].source
+    assert first.startswith(f"# {path.name[:2]} · "), "la primera celda es el título H1 «# NN · ...»"
+    assert f"({config.colab_url(f'notebooks/{path.name}')})" in first, "falta el botón de Colab con la ruta correcta"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    positions = [markdown.find(s) for s in SECTIONS]
+    assert all(p >= 0 for p in positions), f"faltan secciones: {[s for s, p in zip(SECTIONS, positions) if p < 0]}"
+    assert positions == sorted(positions), "las secciones van en el orden de la plantilla"
+    assert "<details>" in markdown, "las soluciones de los ejercicios deben poder desplegarse"
+    assert "Idea clave" in markdown
+    assert "pick(" in "\n".join(c.source for c in nb.cells if c.cell_type == "code"), "falta la celda de parámetros"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.name)
+def test_setup_cell_identical_everywhere(path):
+    reference = _setup_cell(nbformat.read(NOTEBOOKS[0], as_version=4))
+    assert _setup_cell(nbformat.read(path, as_version=4)) == reference
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_declared_assets_are_known(path):
+    assets = nbformat.read(path, as_version=4).metadata.get("course", {}).get("assets", [])
+    for asset in assets:
+        assert asset in data.ASSETS or asset.startswith(("module:", "models/", "datasets/")), asset
+
+
+def test_readme_lists_every_notebook_with_its_badge():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert config.colab_url(f"notebooks/{path.name}") in readme, f"README: falta {path.name}"

@@ -1,0 +1,91 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils import plots
+
+HISTORY = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.7, 0.8],
+           "accuracy": [0.5, 0.7, 0.8], "val_accuracy": [0.45, 0.72, 0.7]}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_history_one_panel_per_metric_train_solid_val_dashed():
+    fig = plots.plot_history(HISTORY)
+    assert len(fig.axes) == 2
+    ax_loss = fig.axes[0]
+    styles = [line.get_linestyle() for line in ax_loss.lines]
+    assert styles[:2] == ["-", "--"]
+    # Best epoch marker on the validation loss: epoch 2, value 0.7.
+    marker = ax_loss.lines[2]
+    assert marker.get_xdata()[0] == 2 and marker.get_ydata()[0] == pytest.approx(0.7)
+    assert ax_loss.get_title() == "pérdida"
+    # Best accuracy is the maximum.
+    assert fig.axes[1].lines[2].get_ydata()[0] == pytest.approx(0.72)
+
+
+def test_history_errors():
+    with pytest.raises(ValueError, match="History"):
+        plots.plot_history({})
+    with pytest.raises(ValueError, match="no encontradas"):
+        plots.plot_history(HISTORY, metrics=["auc"])
+
+
+def test_histories_one_colour_per_run():
+    fig = plots.plot_histories({"a": HISTORY, "b": HISTORY})
+    colours = [line.get_color() for line in fig.axes[0].lines]
+    assert colours == [plots.color(0)] * 2 + [plots.color(1)] * 2
+
+
+def test_confusion_matrix_values_and_errors():
+    fig = plots.plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], ["gato", "perro"])
+    image = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(image, [[0.5, 0.5], [0, 1]])
+    assert "75" in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="misma longitud"):
+        plots.plot_confusion_matrix([0, 1], [0])
+
+
+def test_image_grid_colours_correct_and_wrong():
+    images = np.random.rand(4, 8, 8, 3)
+    fig = plots.plot_image_grid(images, [0, 1, 0, 1], [0, 1, 1, 1], ["gato", "perro"], ncols=4)
+    titles = [ax.title for ax in fig.axes]
+    assert titles[0].get_color() == plots.GOOD and titles[2].get_color() == plots.BAD
+    with pytest.raises(ValueError, match="forma"):
+        plots.plot_image_grid(np.zeros((3, 3)))
+
+
+def test_model_comparison_one_panel_per_metric():
+    fig = plots.plot_model_comparison({"densa": {"exactitud": 0.8, "parámetros": 1e5},
+                                       "cnn": {"exactitud": 0.9, "parámetros": 5e4}})
+    assert len(fig.axes) == 2 and len(fig.axes[0].patches) == 2
+    with pytest.raises(ValueError, match="no encontradas"):
+        plots.plot_model_comparison({"a": {"x": 1}}, metrics=["y"])
+
+
+def test_curves_filters_maps_attention_embeddings():
+    fig = plots.plot_curves([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, "x", "y")
+    assert len(fig.axes[0].lines) == 2
+    with pytest.raises(ValueError, match="valores"):
+        plots.plot_curves([1, 2], {"a": [1]})
+    assert len(plots.plot_filters(np.random.rand(3, 3, 3, 8)).axes) == 8
+    with pytest.raises(ValueError, match="convolución"):
+        plots.plot_filters(np.zeros((3, 3)))
+    assert len(plots.plot_feature_maps(np.random.rand(1, 5, 5, 4)).axes) == 4
+    fig = plots.plot_attention(np.full((2, 3), 1 / 3), ["a", "b"], ["x", "y", "z"])
+    assert fig.axes[0].images[0].get_array().shape == (2, 3)
+    with pytest.raises(ValueError, match="tokens"):
+        plots.plot_attention(np.ones((2, 2)), ["a"])
+    fig = plots.plot_embeddings_2d(np.random.rand(6, 5), list("abcdef"), ["x"] * 3 + ["y"] * 3)
+    assert len(fig.axes[0].collections) == 2
+    with pytest.raises(ValueError, match="Método"):
+        plots.plot_embeddings_2d(np.random.rand(6, 5), list("abcdef"), method="umap")
+
+
+def test_heatmap_overlay_resizes():
+    fig = plots.plot_heatmap_overlay(np.random.rand(32, 32, 3), np.random.rand(4, 4))
+    assert fig.axes[0].images[1].get_array().shape == (32, 32)

