@@ -74,7 +74,7 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
     Args:
         preset: a KerasHub preset name (``"bert_tiny_en_uncased"``, ``"bert_small_en_uncased"``,
             ``"bert_base_en_uncased"``, ``"bert_base_multi"``…; downloaded the first time), a
-            preset folder, or ``"minilm"`` for the local all-MiniLM-L6-v2 folder (offline).
+            preset folder or handle (``"hf://..."``, ``"kaggle://..."``), or ``"minilm"`` for the local all-MiniLM-L6-v2 folder (offline).
         sequence_length: tokens per example after padding/truncation ([CLS] and [SEP] included).
 
     Raises:
@@ -87,17 +87,22 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
         )
     if not isinstance(preset, str) or not preset:
         raise ValueError(f"preset debe ser el nombre de un preset de KerasHub o una carpeta; recibido {preset!r}.")
+    import keras
     import keras_hub
 
     local = preset == LOCAL_MINILM
     source = str(minilm_path()) if local else preset
-    if not local and not Path(source).exists() and source not in keras_hub.models.BertBackbone.presets:
+    known = source in keras_hub.models.BertBackbone.presets or "://" in source  # e.g. "hf://..."
+    if not local and not known and not Path(source).exists():
         raise ValueError(
             f"Preset de BERT desconocido «{preset}». Usa «{LOCAL_MINILM}» (local) o uno de "
             f"{sorted(keras_hub.models.BertBackbone.presets)}."
         )
     try:
-        backbone = keras_hub.models.BertBackbone.from_preset(source)
+        policy = keras.config.dtype_policy().name  # e.g. "mixed_float16" on a GPU
+        backbone = keras_hub.models.BertBackbone.from_preset(
+            source, **({"dtype": policy} if policy != "float32" else {})
+        )
         # The MiniLM vocabulary is uncased and accent-free (as in the original tokenizer).
         extra = {"strip_accents": True} if local else {}
         tokenizer = keras_hub.models.BertTokenizer.from_preset(source, **extra)
@@ -213,19 +218,28 @@ def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", train
     inputs = _bert_inputs()
     pooled = _pool(backbone(inputs), inputs, pooling)
     x = keras.layers.Dropout(dropout, name="head_dropout")(pooled)
-    logits = keras.layers.Dense(int(num_classes), name="logits")(x)
+    logits = keras.layers.Dense(int(num_classes), dtype="float32", name="logits")(x)  # float32 logits
     default = f"bert_{'fine_tuning' if trainable else 'features'}_{pooling}"
     return keras.Model(inputs, logits, name=name or default)
 
 
-def encode(bert: Bert, texts, pooling: str = "mean", batch_size: int = 64) -> np.ndarray:
-    """One vector per text from the (frozen) encoder: shape (len(texts), hidden_dim)."""
+def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64):
+    """Sentence vectors from the (frozen) encoder: (len(texts), hidden_dim).
+
+    ``pooling``: ``"cls"``, ``"mean"`` or a tuple of both, which returns ``{pooling: vectors}``
+    computed in a single pass over the texts.
+    """
     import keras
 
+    names = (pooling,) if isinstance(pooling, str) else tuple(pooling)
+    if not names:
+        raise ValueError(f"pooling debe ser uno de {POOLINGS} o una tupla de ellos; recibido {pooling!r}.")
     inputs = _bert_inputs()
-    extractor = keras.Model(inputs, _pool(bert.backbone(inputs), inputs, pooling))
-    ds = text_dataset(bert, texts, batch_size=batch_size)
-    return np.concatenate([np.asarray(extractor(batch, training=False)) for batch in ds])
+    outputs = bert.backbone(inputs)
+    extractor = keras.Model(inputs, {name: _pool(outputs, inputs, name) for name in names})
+    vectors = extractor.predict(text_dataset(bert, texts, batch_size=batch_size), verbose=0)
+    vectors = {name: np.asarray(v, dtype="float32") for name, v in vectors.items()}
+    return vectors[pooling] if isinstance(pooling, str) else vectors
 
 
 def _find_word(tokens: list[str], pieces: list[str]) -> int:

@@ -79,24 +79,29 @@ def load_ames(n: int | None = None, seed: int = SEED):
     return _subsample_rows(df, y, n, seed)
 
 
-def make_preprocessor(scale: bool = True, drop_first: bool = True):
+def make_preprocessor(scale: bool = True, encode: str = "onehot"):
     """Column transformer for a DataFrame with numeric and categorical (object) columns.
 
     Numeric columns: median imputation, then standardisation (if ``scale``).
-    Categorical columns: most-frequent imputation, then one-hot encoding (dense output);
-    ``drop_first`` drops one level per column so a linear model has a unique solution.
+    Categorical columns: most-frequent imputation, then ``encode``:
+
+    * ``"onehot"``: one 0/1 column per level, dropping the first level so that a linear
+      model has a unique solution (levels unseen in training become all zeros);
+    * ``"ordinal"``: one integer column per variable (compact; good for tree ensembles).
     """
     from sklearn.compose import ColumnTransformer, make_column_selector
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+    if encode == "onehot":
+        encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, drop="first")
+    elif encode == "ordinal":
+        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+    else:
+        raise ValueError(f"Codificación desconocida «{encode}»: usa 'onehot' u 'ordinal'.")
     numeric = [SimpleImputer(strategy="median")] + ([StandardScaler()] if scale else [])
-    categorical = [
-        SimpleImputer(strategy="most_frequent"),
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False,
-                      drop="first" if drop_first else None),
-    ]
+    categorical = [SimpleImputer(strategy="most_frequent"), encoder]
     return ColumnTransformer([
         ("num", make_pipeline(*numeric), make_column_selector(dtype_include="number")),
         ("cat", make_pipeline(*categorical), make_column_selector(dtype_exclude="number")),

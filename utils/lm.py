@@ -240,7 +240,8 @@ def generate(model, vocab: Vocabulary, prompt: str, num_tokens: int = 20, temper
 
 
 def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, num_layers: int = 2,
-                  embed_dropout: float = 0.1, dropout: float = 0.2, name: str = "lstm_lm"):
+                  embed_dropout: float = 0.1, dropout: float = 0.2, output_bias=None, embedding_matrix=None,
+                  name: str = "lstm_lm"):
     """A word-level LSTM language model in the spirit of AWD-LSTM (Merity et al. 2017), simplified.
 
     ``Embedding → [LSTM → locked dropout] × num_layers → Dense(vocab_size)`` returning logits of the
@@ -248,6 +249,13 @@ def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, n
     (variational) dropout uses the same mask at every time step, as in AWD-LSTM; the DropConnect
     on the recurrent weights and weight tying are left out. Id 0 is padding (masked), so the
     encoder (:func:`lm_encoder`) can read padded documents in a classifier.
+
+    ``output_bias`` (optional, shape ``(vocab_size,)``) initialises the bias of the output layer,
+    e.g. with the log-frequencies of the words (``np.log(unigram_probs(ids, V))``): the untrained
+    model then starts as the unigram model instead of the uniform one and learns much faster.
+
+    ``embedding_matrix`` (optional, ``(vocab_size, embed_dim)``) initialises the embedding layer with
+    pretrained word vectors (see :func:`pretrained_embedding_matrix`).
 
     Layers are named ``embedding``, ``lstm_1`` … ``lstm_n`` and ``lm_head``.
     """
@@ -259,20 +267,55 @@ def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, n
     if num_layers < 1:
         raise ValueError(f"num_layers debe ser ≥ 1 (recibido {num_layers}).")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    x = layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")(tokens)
+    emb_init = "uniform"
+    if embedding_matrix is not None:
+        embedding_matrix = np.asarray(embedding_matrix, dtype="float32")
+        if embedding_matrix.shape != (vocab_size, embed_dim):
+            raise ValueError(f"embedding_matrix debe tener forma ({vocab_size}, {embed_dim}); "
+                             f"tiene {embedding_matrix.shape}. Usa embed_dim = dimensión de los vectores.")
+        emb_init = keras.initializers.Constant(embedding_matrix)
+    x = layers.Embedding(vocab_size, embed_dim, mask_zero=True, embeddings_initializer=emb_init,
+                         name="embedding")(tokens)
     x = layers.Dropout(embed_dropout, noise_shape=(None, None, 1), name="embedding_dropout")(x)
     for i in range(1, num_layers + 1):
         x = layers.LSTM(hidden_dim if i < num_layers else embed_dim, return_sequences=True, name=f"lstm_{i}")(x)
         x = layers.Dropout(dropout, noise_shape=(None, 1, None), name=f"dropout_{i}")(x)
-    logits = layers.Dense(vocab_size, name="lm_head")(x)
+    bias_init = "zeros"
+    if output_bias is not None:
+        output_bias = np.asarray(output_bias, dtype="float32")
+        if output_bias.shape != (vocab_size,):
+            raise ValueError(f"output_bias debe tener forma ({vocab_size},); tiene {output_bias.shape}.")
+        bias_init = keras.initializers.Constant(output_bias)
+    logits = layers.Dense(vocab_size, bias_initializer=bias_init, name="lm_head")(x)
     return keras.Model(tokens, logits, name=name)
+
+
+def pretrained_embedding_matrix(vocab: Vocabulary, words: Sequence[str], vectors, seed: int = 0):
+    """Rows of pretrained ``vectors`` (e.g. GloVe) for the tokens of ``vocab``.
+
+    Returns ``(matrix, coverage)``: tokens without a pretrained vector get small random values
+    (padding gets zeros) and ``coverage`` is the fraction of the vocabulary found.
+    """
+    vectors = np.asarray(vectors, dtype="float32")
+    if vectors.ndim != 2 or len(words) != len(vectors):
+        raise ValueError(f"Hacen falta tantas palabras como filas de vectores ({len(words)} ≠ {len(vectors)}).")
+    index = {w: i for i, w in enumerate(words)}
+    rng = np.random.default_rng(seed)
+    matrix = rng.normal(0, vectors.std(), (len(vocab), vectors.shape[1])).astype("float32") * 0.5
+    matrix[0] = 0
+    found = 0
+    for i, token in enumerate(vocab.itos):
+        if token in index:
+            matrix[i] = vectors[index[token]]
+            found += 1
+    return matrix, found / len(vocab)
 
 
 def encoder_layers(lm) -> list:
     """The reusable layers of an LM from :func:`build_lstm_lm`: ``[embedding, lstm_1, …]`` (bottom → top)."""
     names = [layer.name for layer in lm.layers]
-    if "embedding" not in names or "lm_head" not in names:
-        raise ValueError("Este modelo no parece creado con build_lstm_lm (faltan las capas 'embedding'/'lm_head').")
+    if "embedding" not in names or not any(n.startswith("lstm_") for n in names):
+        raise ValueError("Este modelo no parece creado con build_lstm_lm (faltan las capas 'embedding' y 'lstm_1'…).")
     return [lm.get_layer("embedding"), *[layer for layer in lm.layers if layer.name.startswith("lstm_")]]
 
 

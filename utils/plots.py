@@ -489,3 +489,142 @@ def plot_clusters(points, labels, centers=None, title: str | None = None, ax=Non
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_token_probabilities(tokens: Sequence[str], distributions: Mapping[str, Sequence[float]],
+                             title: str | None = None, ylabel: str = "probabilidad"):
+    """Grouped bars: the probability of each candidate token under several distributions.
+
+    ``distributions`` maps a name (e.g. ``"T = 0.5"``) to one probability per token, so the
+    effect of the temperature or the difference between two models is seen token by token.
+    """
+    if not distributions:
+        raise ValueError("Pasa al menos una distribución: {'nombre': probabilidades}.")
+    tokens = [str(t) for t in tokens]
+    n = len(distributions)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(max(7, 0.6 * len(tokens) + 2), 4))
+    x = np.arange(len(tokens))
+    for i, (name, probs) in enumerate(distributions.items()):
+        probs = np.asarray(probs, dtype=float)
+        if probs.shape != (len(tokens),):
+            raise ValueError(f"«{name}» tiene {probs.shape} probabilidades y hay {len(tokens)} tokens.")
+        ax.bar(x + (i - (n - 1) / 2) * width, probs, width, color=color(i), label=name)
+    ax.set_xticks(x, tokens, rotation=45, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "Probabilidad de cada token")
+    ax.grid(axis="x", visible=False)
+    if n > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_heatmap(table, title: str | None = None, fmt: str = "{:.1f}", best: str = "max",
+                       cmap: str = "viridis"):
+    """Annotated table of scores (rows: tasks, columns: models) with the best of each row in bold.
+
+    ``table``: a pandas DataFrame (index and columns are the labels). ``best``: "max", "min" or None.
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise ValueError("Pasa un DataFrame de pandas no vacío (filas: tareas, columnas: modelos).")
+    if best not in ("max", "min", None):
+        raise ValueError(f"best debe ser 'max', 'min' o None (recibido {best!r}).")
+    values = table.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.3 * values.shape[1] + 3, 0.38 * values.shape[0] + 1.6))
+    im = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.grid(False)
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns])
+    ax.set_yticks(range(values.shape[0]), [str(i) for i in table.index])
+    ax.xaxis.tick_top()
+    lo, hi = np.nanmin(values), np.nanmax(values)
+    for r in range(values.shape[0]):
+        row = values[r]
+        target = None if best is None else (np.nanmax(row) if best == "max" else np.nanmin(row))
+        for c in range(values.shape[1]):
+            dark = (row[c] - lo) < 0.5 * (hi - lo)
+            is_best = target is not None and row[c] == target
+            ax.text(c, r, fmt.format(row[c]) + (" ★" if is_best else ""), ha="center", va="center",
+                    fontsize=8, fontweight="bold" if is_best else "normal",
+                    color="white" if dark else "black")
+    if title:
+        ax.set_title(title, pad=24)
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    return fig
+
+
+def plot_top_predictions(images, predictions, ncols: int = 3, title: str | None = None):
+    """Each image next to its top-k predicted classes as horizontal bars (probabilities).
+
+    ``predictions``: one list of ``(class name, probability)`` per image, best first
+    (e.g. the output of ``utils.data.decode_imagenet``).
+    """
+    images = np.asarray(images)
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"Se esperaban imágenes (N, alto, ancho, canales); llegó {images.shape}.")
+    if len(predictions) != len(images):
+        raise ValueError(f"Hay {len(images)} imágenes y {len(predictions)} listas de predicciones.")
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, 2 * ncols, figsize=(4.4 * ncols, 1.9 * nrows + 0.4), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1.25] * ncols})
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i in range(n):
+        ax_img, ax_bar = axes[i // ncols, 2 * (i % ncols)], axes[i // ncols, 2 * (i % ncols) + 1]
+        img = images[i].astype("float32")
+        ax_img.imshow(np.clip(img / 255.0 if img.max() > 1.5 else img, 0, 1))
+        names = [str(name).replace("_", " ") for name, _ in predictions[i]]
+        probs = [float(p) for _, p in predictions[i]]
+        ax_bar.axis("on")
+        ax_bar.barh(range(len(probs)), probs, color=[color(0)] + [color(7)] * (len(probs) - 1))
+        ax_bar.set_yticks(range(len(probs)), names, fontsize=8)
+        ax_bar.invert_yaxis()
+        ax_bar.set_xlim(0, 1)
+        ax_bar.tick_params(axis="x", labelsize=7)
+        ax_bar.grid(axis="y", visible=False)
+        ax_bar.set_xlabel("probabilidad", fontsize=8)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_similarity_matrices(matrices: Mapping[str, object], labels: Sequence[str],
+                             title: str | None = None, vmin: float | None = None):
+    """Side-by-side heat maps of square similarity matrices (e.g. cosine), one panel per entry.
+
+    ``matrices``: ``{"nombre del panel": matriz (n, n)}``, all with the same ``n = len(labels)``;
+    the colour scale is shared (``vmin`` defaults to the smallest value shown, ``vmax`` is 1).
+    """
+    if not matrices:
+        raise ValueError("Pasa al menos una matriz: {'nombre': matriz (n, n)}.")
+    labels = [str(label) for label in labels]
+    arrays = {name: _check_2d(m, f"La matriz «{name}»").astype(float) for name, m in matrices.items()}
+    for name, m in arrays.items():
+        if m.shape != (len(labels), len(labels)):
+            raise ValueError(
+                f"La matriz «{name}» tiene forma {m.shape} pero hay {len(labels)} etiquetas: "
+                "debe ser cuadrada, (n, n) con n = len(labels)."
+            )
+    low = min(float(m.min()) for m in arrays.values()) if vmin is None else vmin
+    size = 0.45 * len(labels) + 2
+    fig, axes = plt.subplots(1, len(arrays), figsize=(size * len(arrays) + 1, size), squeeze=False)
+    for ax, (name, m) in zip(axes[0], arrays.items()):
+        im = ax.imshow(m, cmap="viridis", vmin=low, vmax=1)
+        ax.grid(False)
+        ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
+        ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        for i in range(len(labels)):
+            for j in range(len(labels)):
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="black" if m[i, j] > low + 0.6 * (1 - low) else "white")
+        ax.set_title(name, fontsize=10)
+    fig.colorbar(im, ax=list(axes[0]), fraction=0.03)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    return fig

@@ -114,7 +114,7 @@ def classifier_from_lm(lm, num_classes: int = 2, copy: bool = True, **kwargs):
     the language model untouched. The LM's output layer (``lm_head``) is dropped.
     """
     if copy:
-        clone = keras.models.clone_model(lm)
+        clone = keras.Model.from_config(lm.get_config())  # clone_model would also clone the compile state
         clone.set_weights(lm.get_weights())
         lm = clone
     return build_classifier(lm_utils.lm_encoder(lm), num_classes=num_classes, **kwargs)

