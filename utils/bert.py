@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import CourseDataError
+from .text import cosine_similarity
 
 #: Name that selects the local pretrained MiniLM folder in :func:`load_bert`.
 LOCAL_MINILM = "minilm"
@@ -295,8 +296,7 @@ def similarity_matrix(vectors) -> np.ndarray:
     vectors = np.asarray(vectors, dtype="float64")
     if vectors.ndim != 2 or len(vectors) == 0:
         raise ValueError(f"vectors debe ser una matriz (n, dim) no vacía; llegó forma {vectors.shape}.")
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return unit @ unit.T
+    return cosine_similarity(vectors, vectors)
 
 
 def encoder_weights(bert_or_backbone) -> list[np.ndarray]:

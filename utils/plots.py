@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -96,6 +97,7 @@ def plot_history(history, metrics: Sequence[str] | None = None, title: str | Non
             ax.annotate(f"{val[best]:.3g}", (epochs[best], val[best]), textcoords="offset points",
                         xytext=(4, 6), color=c, fontsize=8)
         ax.set_xlabel("época")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric_label(m))
         ax.legend(fontsize=8)
     if title:
@@ -119,6 +121,7 @@ def plot_histories(histories: Mapping[str, object], metric: str = "accuracy",
         if f"val_{metric}" in h:
             ax.plot(epochs, h[f"val_{metric}"], "--", color=color(i), label=f"{name} (val.)")
     ax.set_xlabel("época")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(metric_label(metric))
     ax.set_title(title or metric_label(metric))
     ax.legend(fontsize=8)
@@ -252,6 +255,8 @@ def plot_model_comparison(results, metrics: Sequence[str] | None = None, title: 
         ax.set_title(metric_label(m))
         ax.bar_label(bars, labels=[_fmt(v) for v in values], fontsize=8, padding=2)
         ax.margins(x=0.2)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
         ax.grid(axis="y", visible=False)
     if title:
         fig.suptitle(title, fontweight="bold")
