@@ -141,22 +141,6 @@ def test_lstm_lm_learns_a_repeating_sequence():
     assert text == "uno dos tres cuatro cinco"
 
 
-def test_pretrained_embedding_matrix_initialises_the_embedding():
-    vocab = lm.Vocabulary.build(["good bad movie zzz"], max_size=10)
-    words = ["good", "bad", "movie"]
-    vectors = np.arange(12, dtype="float32").reshape(3, 4)
-    matrix, coverage = lm.pretrained_embedding_matrix(vocab, words, vectors)
-    assert matrix.shape == (len(vocab), 4) and coverage == pytest.approx(3 / len(vocab))
-    np.testing.assert_array_equal(matrix[vocab.stoi["bad"]], vectors[1])
-    np.testing.assert_array_equal(matrix[0], 0)
-    model = lm.build_lstm_lm(len(vocab), embed_dim=4, hidden_dim=4, num_layers=1, embedding_matrix=matrix)
-    np.testing.assert_allclose(model.get_layer("embedding").get_weights()[0], matrix)
-    with pytest.raises(ValueError, match="embed_dim"):
-        lm.build_lstm_lm(len(vocab), embed_dim=8, embedding_matrix=matrix)
-    with pytest.raises(ValueError, match="filas"):
-        lm.pretrained_embedding_matrix(vocab, words[:2], vectors)
-
-
 def test_output_bias_starts_the_model_as_the_unigram_model():
     ids = np.random.default_rng(0).choice(20, 5000, p=np.linspace(1, 3, 20) / np.linspace(1, 3, 20).sum())
     p = lm.unigram_probs(ids, 20)
@@ -187,3 +171,11 @@ def test_plot_helpers_used_by_the_language_model_notebooks():
     assert starred == ["2.0 ★", "5.0 ★"]
     with pytest.raises(ValueError, match="DataFrame"):
         plots.plot_score_heatmap([[1, 2]])
+
+
+def test_lstm_lm_can_start_from_pretrained_vectors():
+    matrix = np.arange(40, dtype="float32").reshape(10, 4)
+    model = lm.build_lstm_lm(10, embed_dim=4, hidden_dim=4, num_layers=1, embedding_matrix=matrix)
+    np.testing.assert_allclose(model.get_layer("embedding").get_weights()[0], matrix)
+    with pytest.raises(ValueError, match="embed_dim"):
+        lm.build_lstm_lm(10, embed_dim=8, embedding_matrix=matrix)

@@ -255,7 +255,7 @@ def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, n
     model then starts as the unigram model instead of the uniform one and learns much faster.
 
     ``embedding_matrix`` (optional, ``(vocab_size, embed_dim)``) initialises the embedding layer with
-    pretrained word vectors (see :func:`pretrained_embedding_matrix`).
+    pretrained word vectors (e.g. built with :func:`utils.text.embedding_matrix`).
 
     Layers are named ``embedding``, ``lstm_1`` … ``lstm_n`` and ``lm_head``.
     """
@@ -288,27 +288,6 @@ def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, n
         bias_init = keras.initializers.Constant(output_bias)
     logits = layers.Dense(vocab_size, bias_initializer=bias_init, name="lm_head")(x)
     return keras.Model(tokens, logits, name=name)
-
-
-def pretrained_embedding_matrix(vocab: Vocabulary, words: Sequence[str], vectors, seed: int = 0):
-    """Rows of pretrained ``vectors`` (e.g. GloVe) for the tokens of ``vocab``.
-
-    Returns ``(matrix, coverage)``: tokens without a pretrained vector get small random values
-    (padding gets zeros) and ``coverage`` is the fraction of the vocabulary found.
-    """
-    vectors = np.asarray(vectors, dtype="float32")
-    if vectors.ndim != 2 or len(words) != len(vectors):
-        raise ValueError(f"Hacen falta tantas palabras como filas de vectores ({len(words)} ≠ {len(vectors)}).")
-    index = {w: i for i, w in enumerate(words)}
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(0, vectors.std(), (len(vocab), vectors.shape[1])).astype("float32") * 0.5
-    matrix[0] = 0
-    found = 0
-    for i, token in enumerate(vocab.itos):
-        if token in index:
-            matrix[i] = vectors[index[token]]
-            found += 1
-    return matrix, found / len(vocab)
 
 
 def encoder_layers(lm) -> list:
