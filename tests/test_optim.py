@@ -62,3 +62,15 @@ def test_bad_input_in_spanish():
         layerwise_optimizer([], optimizer=3)
     with pytest.raises(ValueError, match="decay"):
         discriminative_optimizer([model.layers[0]], decay=0.5)
+
+
+def test_a_model_compiled_with_it_saves_and_loads(tmp_path):
+    model = _model()
+    opt = discriminative_optimizer([model.get_layer(n) for n in ("low", "mid", "top")], learning_rate=1e-3)
+    _moves(model, opt, steps=1)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.optimizer).__name__ == "LayerwiseAdam"
+    x = np.ones((2, 4), dtype="float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)

@@ -88,10 +88,17 @@ def _layerwise_class(base: type) -> type:
         "__init__": __init__, "build": build, "update_step": update_step,
         "_apply_weight_decay": _apply_weight_decay,
         "lr_multipliers": lr_multipliers,
+        "__module__": __name__,
         "__doc__": f"{base.__name__} with a learning-rate multiplier per group of variables.",
     })
-    _CLASSES[base] = cls
+    # Registered so that a saved model (``model.save``) loads again. The groups refer to live
+    # layers and are not saved: a reloaded optimizer uses the base rate for every variable.
+    _CLASSES[base] = keras.saving.register_keras_serializable(package="course", name=cls.__name__)(cls)
     return cls
+
+
+for _name in ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "lion"):
+    _layerwise_class(_optimizer_class(_name))  # registered at import, before any model is loaded
 
 
 def layerwise_optimizer(groups: Sequence, learning_rate=1e-3, optimizer="adam", **kwargs):
