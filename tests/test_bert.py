@@ -88,6 +88,15 @@ def test_build_classifier_arguments(minilm):
 
 
 @needs_minilm
+def test_fine_tuning_trains_only_what_the_pooling_uses(minilm):
+    trainable = lambda m: {w.path.split("/")[0] for w in m.trainable_weights}  # noqa: E731
+    mean = ub.build_classifier(minilm.backbone, pooling="mean", trainable=True)
+    assert "pooled_dense" not in trainable(mean)  # otherwise Keras warns "Gradients do not exist"
+    cls = ub.build_classifier(minilm.backbone, pooling="cls", trainable=True)
+    assert "pooled_dense" in trainable(cls)
+
+
+@needs_minilm
 def test_word_vectors_contextual_vs_static(minilm):
     sentences = ["we sat on the bank of the river", "i went to the bank to get money"]
     contextual, static = ub.word_vectors(minilm, sentences, "bank")

@@ -200,7 +200,8 @@ def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", train
     """Encoder → pooling ([CLS] or mean) → dropout → ``Dense(num_classes)`` logits.
 
     ``trainable=False`` freezes the encoder (feature extraction: only the head learns);
-    ``trainable=True`` fine-tunes every weight (use a small learning rate, ~2e-5–5e-5).
+    ``trainable=True`` fine-tunes every weight the pooling uses (BERT's pooler only with "cls");
+    use a small learning rate, ~2e-5–5e-5.
     The model takes the dict of :func:`text_dataset` and returns logits: compile with
     ``SparseCategoricalCrossentropy(from_logits=True)`` and ``metrics=["accuracy"]``.
     """
@@ -216,6 +217,9 @@ def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", train
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout debe estar en [0, 1); recibido {dropout!r}.")
     backbone.trainable = bool(trainable)
+    if "pooled_dense" in [layer.name for layer in backbone.layers]:  # BERT's pooler (dense + tanh on
+        # [CLS]) only trains with "cls" pooling: with "mean" it gets no gradient (and Keras warns)
+        backbone.get_layer("pooled_dense").trainable = bool(trainable) and pooling == "cls"
     inputs = _bert_inputs()
     pooled = _pool(backbone(inputs), inputs, pooling)
     x = keras.layers.Dropout(dropout, name="head_dropout")(pooled)
