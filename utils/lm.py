@@ -267,27 +267,29 @@ def build_lstm_lm(vocab_size: int, embed_dim: int = 64, hidden_dim: int = 128, n
     if num_layers < 1:
         raise ValueError(f"num_layers debe ser ≥ 1 (recibido {num_layers}).")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    emb_init = "uniform"
-    if embedding_matrix is not None:
-        embedding_matrix = np.asarray(embedding_matrix, dtype="float32")
-        if embedding_matrix.shape != (vocab_size, embed_dim):
-            raise ValueError(f"embedding_matrix debe tener forma ({vocab_size}, {embed_dim}); "
-                             f"tiene {embedding_matrix.shape}. Usa embed_dim = dimensión de los vectores.")
-        emb_init = keras.initializers.Constant(embedding_matrix)
+    emb_init = _constant_initializer(embedding_matrix, (vocab_size, embed_dim), "embedding_matrix", "uniform",
+                                     " Usa embed_dim = dimensión de los vectores.")
     x = layers.Embedding(vocab_size, embed_dim, mask_zero=True, embeddings_initializer=emb_init,
                          name="embedding")(tokens)
     x = layers.Dropout(embed_dropout, noise_shape=(None, None, 1), name="embedding_dropout")(x)
     for i in range(1, num_layers + 1):
         x = layers.LSTM(hidden_dim if i < num_layers else embed_dim, return_sequences=True, name=f"lstm_{i}")(x)
         x = layers.Dropout(dropout, noise_shape=(None, 1, None), name=f"dropout_{i}")(x)
-    bias_init = "zeros"
-    if output_bias is not None:
-        output_bias = np.asarray(output_bias, dtype="float32")
-        if output_bias.shape != (vocab_size,):
-            raise ValueError(f"output_bias debe tener forma ({vocab_size},); tiene {output_bias.shape}.")
-        bias_init = keras.initializers.Constant(output_bias)
+    bias_init = _constant_initializer(output_bias, (vocab_size,), "output_bias", "zeros")
     logits = layers.Dense(vocab_size, bias_initializer=bias_init, name="lm_head")(x)
     return keras.Model(tokens, logits, name=name)
+
+
+def _constant_initializer(values, shape: tuple, what: str, default: str, hint: str = ""):
+    """``default`` if ``values`` is None, else a Constant initializer after checking the shape."""
+    import keras
+
+    if values is None:
+        return default
+    values = np.asarray(values, dtype="float32")
+    if values.shape != shape:
+        raise ValueError(f"{what} debe tener forma {shape}; tiene {values.shape}.{hint}")
+    return keras.initializers.Constant(values)
 
 
 def encoder_layers(lm) -> list:
