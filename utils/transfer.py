@@ -314,7 +314,7 @@ def gradual_unfreezing(model, base, train_ds, stages: Sequence[int], make_optimi
         groups = [g for g in groups if g] + [head]
         model.compile(optimizer=make_optimizer(groups), loss=loss, metrics=list(metrics or []))
         h = model.fit(train_ds, validation_data=validation_data, epochs=epochs_per_stage,
-                      verbose=verbose)
+                      shuffle=False, verbose=verbose)  # a tf.data dataset shuffles itself
         for key, values in h.history.items():
             history.setdefault(key, []).extend(float(v) for v in values)
         history.setdefault("stage", []).extend([k] * len(h.history.get("loss", [])))
