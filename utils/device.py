@@ -6,6 +6,7 @@ import os
 import platform
 import random
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,6 +123,9 @@ def setup(
         if require_gpu:
             raise DeviceError(NO_GPU_HELP)
 
+    # Keras 3 warns on every fit() of a tf.data dataset because fit's default is shuffle=True; the
+    # course's datasets are shuffled in the pipeline, so that warning is noise for students.
+    warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored", category=UserWarning)
     use_mp = bool(mixed_precision and gpus)
     keras.mixed_precision.set_global_policy("mixed_float16" if use_mp else "float32")
     set_seed(int(seed))

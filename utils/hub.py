@@ -4,6 +4,7 @@
 plain wrapper that calls the SavedModel does not expose its variables, so ``fit`` would never
 train them. :class:`HubLayer` loads the SavedModel and tracks each of its variables as a
 Keras 3 weight that shares the same storage: ``trainable=True`` really fine-tunes the model.
+:func:`build_text_classifier` is TF Hub's BERT recipe (text → preprocessing → encoder → head) with it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,22 @@ def load_hub_module(handle: str):
     """``hub.load(handle)`` (TF Hub/Kaggle URL or local SavedModel folder) with a Spanish error."""
     import tensorflow_hub as hub
 
+    try:  # registers the ops of TF Hub's BERT preprocessing models (CaseFoldUTF8, WordpieceTokenize…)
+        import tensorflow_text  # noqa: F401
+    except ImportError:
+        pass
     if not isinstance(handle, str) or not handle:
         raise ValueError(f"handle debe ser la dirección de un modelo de TF Hub o una carpeta; llegó {handle!r}.")
     try:
         return hub.load(handle)
     except Exception as error:
+        if "Op type not registered" in str(error):
+            raise CourseDataError(
+                f"El modelo de TF Hub «{handle}» usa operaciones que esta instalación de TensorFlow no tiene.\n"
+                f"Causa: {str(error).splitlines()[0][:300]}\n"
+                "Qué hacer: instala tensorflow-text con la misma versión menor que TensorFlow "
+                "(pip install \"tensorflow-text~=X.Y.0\", con X.Y la de tf.__version__) y reinicia el entorno."
+            ) from error
         raise CourseDataError(
             f"No se ha podido cargar el modelo de TF Hub «{handle}».\n"
             f"Causa: {type(error).__name__}: {str(error)[:300]}\n"
@@ -83,6 +95,9 @@ class HubLayer(keras.layers.Layer):
                 initializer=v, trainable=id(v) in trainable_ids, dtype=v.dtype, shape=v.shape,
                 name=v.name.split(":")[0].replace("/", "_"),
             ))
+        # On a GPU, Keras compiles with XLA (jit_compile="auto") when every layer allows it; a SavedModel
+        # may hold ops XLA cannot compile (the string ops of text models), so this layer opts out.
+        self.supports_jit = False
         self.built = True
 
     def call(self, inputs, training=None):
@@ -102,6 +117,30 @@ class HubLayer(keras.layers.Layer):
         config.update(handle=self.handle, output_key=self.output_key, signature=self.signature,
                       arguments=self.arguments)
         return config
+
+
+def build_text_classifier(preprocess: str, encoder: str, num_classes: int = 2, trainable: bool = True,
+                          output_key: str = "pooled_output", dropout: float = 0.1) -> keras.Model:
+    """Text classifier from a TF Hub BERT: strings → ``preprocess`` → ``encoder`` → dropout → logits.
+
+    Args:
+        preprocess: handle of the preprocessing model (text → ``input_word_ids``, ``input_mask``,
+            ``input_type_ids``), e.g. ``https://tfhub.dev/tensorflow/bert_en_uncased_preprocess/3``.
+        encoder: handle of the encoder that takes those three inputs.
+        trainable: fine-tune the encoder (``False``: frozen feature extractor).
+        output_key: the encoder output to classify (``"pooled_output"``: the [CLS] vector).
+
+    Returns an uncompiled ``keras.Model`` with a string input and ``num_classes`` logits; its layers
+    are named ``preprocesado`` and ``codificador``.
+    """
+    if int(num_classes) < 2:
+        raise ValueError(f"num_classes debe ser 2 o más (una salida por clase); llegó {num_classes}.")
+    text = keras.Input(shape=(), dtype="string", name="texto")
+    encoder_inputs = HubLayer(preprocess, name="preprocesado")(text)
+    features = HubLayer(encoder, trainable=trainable, output_key=output_key, name="codificador")(encoder_inputs)
+    features = keras.layers.Dropout(dropout, name="dropout")(features)
+    logits = keras.layers.Dense(int(num_classes), dtype="float32", name="logits")(features)
+    return keras.Model(text, logits, name="bert_tf_hub")
 
 
 def _module_variables(module, fn):
