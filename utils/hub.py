@@ -29,11 +29,14 @@ def load_hub_module(handle: str):
         return hub.load(handle)
     except Exception as error:
         if "Op type not registered" in str(error):
+            import tensorflow as tf
+
+            version = ".".join(tf.__version__.split(".")[:2])
             raise CourseDataError(
                 f"El modelo de TF Hub «{handle}» usa operaciones que esta instalación de TensorFlow no tiene.\n"
                 f"Causa: {str(error).splitlines()[0][:300]}\n"
-                "Qué hacer: instala tensorflow-text con la misma versión menor que TensorFlow "
-                "(pip install \"tensorflow-text~=X.Y.0\", con X.Y la de tf.__version__) y reinicia el entorno."
+                "Qué hacer: instala TensorFlow Text de la misma versión que TensorFlow "
+                f"(pip install \"tensorflow-text~={version}.0\") y reinicia el entorno."
             ) from error
         raise CourseDataError(
             f"No se ha podido cargar el modelo de TF Hub «{handle}».\n"
