@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_text as text
 from keras.src.trainers import trainer as keras_trainer
 
 from utils import bert as ub
@@ -118,16 +119,12 @@ class HubBertPreprocess(tf.Module):
 
     def __init__(self, vocab_file, seq_length):
         super().__init__()
-        import tensorflow_text as text
-
-        self.text = text
         self.tokenizer = text.BertTokenizer(vocab_file, lower_case=True, token_out_type=tf.int64)
         vocab = open(vocab_file, encoding="utf-8").read().splitlines()
         self.cls, self.sep, self.seq_length = vocab.index("[CLS]"), vocab.index("[SEP]"), seq_length
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def __call__(self, sentences):
-        text = self.text
         tokens = self.tokenizer.tokenize(sentences).merge_dims(-2, -1)
         tokens = text.RoundRobinTrimmer(max_seq_length=self.seq_length - 2).trim([tokens])
         ids, type_ids = text.combine_segments(tokens, start_of_sequence_id=self.cls, end_of_segment_id=self.sep)
@@ -184,17 +181,17 @@ def test_tf_hub_bert_classifier_fine_tunes_the_encoder(hub_bert, gpu_jit, traina
     keras.utils.set_random_seed(0)
     model = build_text_classifier(*hub_bert, num_classes=2, trainable=trainable)
     encoder = model.get_layer("codificador")
-    before = [w.numpy().copy() for w in encoder.weights]
+    before = ub.encoder_weights(encoder)
     texts = np.array(["a wonderful film", "boring and far too long", "I loved it", "awful acting"] * 2, dtype=object)
     model.compile(keras.optimizers.Adam(1e-4), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     model.fit(texts, np.array([1, 0, 1, 0] * 2), batch_size=8, epochs=1, verbose=0)
     assert model.predict(texts[:3], verbose=0).shape == (3, 2)
-    changed = [not np.array_equal(b, w.numpy()) for b, w in zip(before, encoder.weights)]
+    changed = ub.weights_changed(before, ub.encoder_weights(encoder))
     if trainable:  # every pretrained weight of the encoder moves; the head is on top
-        assert len(encoder.trainable_weights) == 103 and sum(changed) >= 100
+        assert len(encoder.trainable_weights) == 103 and changed >= 100
     else:
-        assert encoder.trainable_weights == [] and not any(changed)
+        assert encoder.trainable_weights == [] and changed == 0
         assert len(model.trainable_weights) == 2  # only the Dense head
 
 
