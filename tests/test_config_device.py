@@ -1,5 +1,3 @@
-import importlib
-
 import numpy as np
 import pytest
 
@@ -7,24 +5,54 @@ import utils
 from utils import config, device
 
 
-@pytest.mark.parametrize("value, fast", [("1", True), ("true", True), ("0", False), ("", False), ("no", False)])
-def test_fast_switch(monkeypatch, value, fast):
+@pytest.fixture
+def fresh_mode(monkeypatch):
+    """Forget the mode fixed by an earlier ``setup()``; restore it afterwards."""
+    monkeypatch.setattr(config, "_mode", None)
+
+
+@pytest.mark.parametrize("value, fast", [("1", True), ("true", True), ("0", False), ("no", False)])
+def test_fast_switch_from_the_environment(monkeypatch, fresh_mode, value, fast):
     monkeypatch.setenv("COURSE_FAST", value)
-    assert config.is_fast() is fast
+    assert config.is_fast() is fast and utils.FAST is fast and config.FAST is fast
     assert config.pick(fast="rápido", full="completo") == ("rápido" if fast else "completo")
+    assert "COURSE_FAST" in config.mode_reason()
 
 
-def test_fast_flag_read_at_import(monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "0")
-    assert importlib.reload(config).FAST is False
+@pytest.mark.parametrize("has_gpu, fast", [(True, False), (False, True)])
+def test_automatic_mode_follows_the_hardware(monkeypatch, fresh_mode, has_gpu, fast):
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    monkeypatch.setattr(config, "_gpu_available", lambda: has_gpu)
+    assert config.is_fast() is fast
+    assert config.mode_reason() == ("automático: hay una GPU" if has_gpu else "automático: no hay GPU")
+
+
+def test_form_field_wins_over_the_environment(monkeypatch, fresh_mode):
     monkeypatch.setenv("COURSE_FAST", "1")
-    assert importlib.reload(config).FAST is True
+    assert config.set_mode("completo") is False and config.is_fast() is False
+    assert config.set_mode("rápido") is True and config.pick(1, 2) == 1
+    assert config.set_mode("auto") is True  # back to COURSE_FAST
+    with pytest.raises(ValueError, match="MODO"):
+        config.set_mode("lento")
 
 
-def test_colab_url_points_to_the_notebook():
+def test_setup_says_which_mode_and_why(monkeypatch, fresh_mode, capsys):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    info = utils.setup(seed=1, mode="completo")
+    out = capsys.readouterr().out
+    assert info.fast is False and info.verbose == 1 and config.is_fast() is False
+    assert 'Modo completo (MODO = "completo" en la celda de configuración)' in out and "T4" in out
+    info = utils.setup(seed=1)
+    assert info.fast is True and info.verbose == 0
+    assert "Modo rápido (variable de entorno COURSE_FAST=1)" in capsys.readouterr().out
+
+
+def test_badges_point_to_the_release():
     url = config.colab_url("notebooks/00_entorno_y_mapa.ipynb")
-    assert url.startswith("https://colab.research.google.com/github/")
-    assert url.endswith(f"{config.REPO}/blob/{config.REPO_REF}/notebooks/00_entorno_y_mapa.ipynb")
+    assert url == (f"https://colab.research.google.com/github/{config.REPO}/blob/v{config.VERSION}"
+                   "/notebooks/00_entorno_y_mapa.ipynb")
+    assert config.kaggle_url("notebooks/x.ipynb").endswith(f"github.com/{config.REPO}/blob/v{config.VERSION}/notebooks/x.ipynb")
+    assert config.source_url() == f"https://github.com/{config.REPO}/archive/refs/tags/v{config.VERSION}.zip"
 
 
 def test_setup_on_cpu_prints_spanish_summary_and_warning(capsys):
@@ -80,3 +108,15 @@ def test_setup_silences_keras_shuffle_warning_for_datasets():
     with warnings.catch_warnings(record=True) as caught:  # keeps setup's filters, forgets earlier warnings
         model.fit(dataset, epochs=1, verbose=0)
     assert not [w for w in caught if "shuffle" in str(w.message)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_progress_yields_every_item_and_verbose_follows_the_mode(monkeypatch, capsys, fast):
+    monkeypatch.setattr(config, "_mode", (fast, "x"))
+    assert config.verbose() == (0 if fast else 1)
+    items = ["a", {"b": 1}, None, 3]
+    assert list(config.progress(items, label="paso")) == items
+    assert list(config.progress(iter(items))) == items  # no len(): total unknown
+    assert list(config.progress(x for x in range(5))) == list(range(5))
+    out = capsys.readouterr().out
+    assert (out == "") if fast else ("4/4" in out)  # a Keras bar only in full mode

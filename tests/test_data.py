@@ -1,3 +1,7 @@
+import importlib.util
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -101,3 +105,98 @@ def test_fashion_mnist_fast_sizes(monkeypatch):
     (x, y), (xt, yt) = data.load_fashion_mnist()
     assert x.shape == (3000, 28, 28) and xt.shape == (1000, 28, 28)
     assert len(data.FASHION_MNIST_CLASSES) == 10 == len(np.unique(y))
+
+
+# --------------------------------------------------------------------------- GloVe: only the file it uses
+
+
+def _glove_zip(home, members):
+    import zipfile
+
+    folder = home / "datasets"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / "glove.6B.zip", "w") as archive:
+        for dim in members:
+            archive.writestr(f"glove.6B.{dim}d.txt", "".join(
+                f"{word} " + " ".join(f"{0.1 * (i + 1):.1f}" for _ in range(dim)) + "\n"
+                for i, word in enumerate(["the", "cat", "dog"])))
+    return folder / "glove.6B.zip"
+
+
+def test_glove_extracts_only_the_file_it_reads(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    archive = _glove_zip(tmp_path, [50, 100])
+    words, vectors = data.load_glove(dim=50)
+    assert words == ["the", "cat", "dog"] and vectors.shape == (3, 50)
+    extracted = tmp_path / "datasets" / "glove_extracted"
+    assert sorted(p.name for p in extracted.iterdir()) == ["glove.6B.50d.txt"]  # not the 100-d file
+    assert archive.exists() and data.is_cached("glove")
+    archive.unlink()  # once extracted, the zip is no longer needed
+    assert data.load_glove(dim=50)[1].shape == (3, 50) and data.is_cached("glove")
+
+
+def test_glove_missing_dimension_says_what_the_zip_has(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    _glove_zip(tmp_path, [50])
+    with pytest.raises(data.CourseDataError, match=r"glove\.6B\.100d\.txt.*glove\.6B\.50d\.txt"):
+        data.load_glove(dim=100)
+
+
+def test_glove_corrupt_zip_says_delete_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    archive = tmp_path / "datasets" / "glove.6B.zip"
+    archive.write_bytes(b"PK\x03\x04 esto no es un zip completo")
+    with pytest.raises(data.CourseDataError) as info:
+        data.load_glove(dim=50)
+    message = str(info.value)
+    assert str(archive) in message and "dañado" in message and "bórralo" in message
+    assert not list((tmp_path / "datasets").glob("glove_extracted/*"))  # no half-written file left
+
+
+# --------------------------------------------------------------------------- one folder for every cache
+
+
+def test_configure_caches_puts_every_hub_under_keras_home(monkeypatch, tmp_path):
+    for variable in (*data.CACHE_VARIABLES, "HF_HOME", "HUGGINGFACE_HUB_CACHE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    folders = data.configure_caches()
+    assert folders == {"TF Hub": tmp_path / "tfhub_modules", "KaggleHub": tmp_path / "kagglehub",
+                       "Hugging Face": tmp_path / "huggingface" / "hub"}
+    assert {v: os.environ[v] for v in data.CACHE_VARIABLES} == {
+        "TFHUB_CACHE_DIR": str(tmp_path / "tfhub_modules"), "KAGGLEHUB_CACHE": str(tmp_path / "kagglehub"),
+        "HF_HUB_CACHE": str(tmp_path / "huggingface" / "hub")}
+
+
+def test_configure_caches_keeps_what_the_user_chose(monkeypatch, tmp_path):
+    for variable in (*data.CACHE_VARIABLES, "HUGGINGFACE_HUB_CACHE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HOME", "/otra/carpeta")  # its hub/ is then the cache: not moved
+    monkeypatch.setenv("TFHUB_CACHE_DIR", "/mis/modulos")
+    folders = data.configure_caches()
+    assert folders["Hugging Face"] == Path("/otra/carpeta/hub") and "HF_HUB_CACHE" not in os.environ
+    assert folders["TF Hub"] == Path("/mis/modulos") and folders["KaggleHub"] == tmp_path / "kagglehub"
+
+
+def test_the_hub_libraries_read_those_variables(tmp_path):
+    """The real libraries, in a fresh interpreter (huggingface_hub reads its variables at import)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from utils import data; data.configure_caches()\n"
+        "import huggingface_hub.constants as hf, kagglehub.config as kg\n"
+        "print(hf.HF_HUB_CACHE); print(kg.get_cache_folder())\n"
+        "from tensorflow_hub import resolver; print(resolver.tfhub_cache_dir())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in (*data.CACHE_VARIABLES, "HF_HOME", "HUGGINGFACE_HUB_CACHE")}
+    env.update(KERAS_HOME=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    for module in ("huggingface_hub", "kagglehub", "tensorflow_hub"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} no está instalado")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(tmp_path / "huggingface" / "hub"), str(tmp_path / "kagglehub"),
+                                  str(tmp_path / "tfhub_modules")]

@@ -198,3 +198,18 @@ def test_tf_hub_bert_classifier_fine_tunes_the_encoder(hub_bert, gpu_jit, traina
 def test_tf_hub_classifier_checks_the_number_of_classes():
     with pytest.raises(ValueError, match="num_classes"):
         build_text_classifier("a", "b", num_classes=1)
+
+
+def test_on_windows_the_missing_ops_say_that_tensorflow_text_does_not_exist_there(monkeypatch):
+    import platform
+
+    import tensorflow_hub as hub
+
+    def load(handle):
+        raise RuntimeError("Op type not registered 'CaseFoldUTF8' in binary running on vm.")
+
+    monkeypatch.setattr(hub, "load", load)
+    monkeypatch.setattr(platform, "system", lambda: "Windows")
+    with pytest.raises(CourseDataError, match="tensorflow-text no existe para Windows") as error:
+        HubLayer("https://tfhub.dev/tensorflow/bert_en_uncased_preprocess/3")
+    assert "WSL2" in str(error.value) and "pip install" not in str(error.value)

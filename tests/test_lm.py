@@ -179,3 +179,18 @@ def test_lstm_lm_can_start_from_pretrained_vectors():
     np.testing.assert_allclose(model.get_layer("embedding").get_weights()[0], matrix)
     with pytest.raises(ValueError, match="embed_dim"):
         lm.build_lstm_lm(10, embed_dim=8, embedding_matrix=matrix)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_model_perplexity_progress_follows_the_mode(monkeypatch, capsys, fast):
+    from utils import config
+
+    model = lm.build_lstm_lm(25, embed_dim=4, hidden_dim=4, num_layers=1)
+    x = np.random.default_rng(0).integers(3, 25, (6, 7))
+    monkeypatch.setattr(config, "_mode", (fast, "x"))
+    capsys.readouterr()
+    quiet = lm.model_perplexity(model, x, x, batch_size=4, verbose=0)
+    assert capsys.readouterr().out == ""
+    assert lm.model_perplexity(model, x, x, batch_size=4) == pytest.approx(quiet)
+    out = capsys.readouterr().out
+    assert (out == "") if fast else ("2/2" in out)

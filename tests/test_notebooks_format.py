@@ -1,5 +1,6 @@
 """Every notebook: clean, valid, with the course's anatomy, badge and setup cell."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -60,3 +61,32 @@ def test_readme_lists_every_notebook_with_its_badge():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
         assert config.colab_url(f"notebooks/{path.name}") in readme, f"README: falta {path.name}"
+
+
+def _silent_fits(source: str) -> list[int]:
+    """Lines of the ``.fit(...)`` calls in ``source`` that pass ``verbose=0`` (or ``False``).
+
+    A fit inside a ``for … in progress(…)`` loop may be quiet: the loop's own progress line says
+    how far the work has gone (many short trainings would print thousands of epoch bars).
+    """
+    code = "\n".join("" if line.lstrip().startswith(("!", "%")) else line for line in source.splitlines())
+    tree = ast.parse(code)
+    shown = {id(node) for loop in ast.walk(tree) if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
+             and getattr(loop.iter.func, "id", None) == "progress" for node in ast.walk(loop)}
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit"
+            and id(node) not in shown
+            and any(kw.arg == "verbose" and isinstance(kw.value, ast.Constant) and kw.value.value in (0, False)
+                    for kw in node.keywords)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_trainings_show_progress_in_full_mode(path):
+    """Every ``fit`` passes ``verbose=VERBOSE`` (bars in full mode, silence in fast mode), never ``verbose=0``."""
+    assert _silent_fits("h = model.fit(x, y,\n    epochs=2, verbose=0)") == [1]  # the check itself works
+    assert _silent_fits("model.fit(x, y, verbose=VERBOSE)\npipe.fit(X, y)") == []
+    assert _silent_fits("for n in progress(sizes):\n    model.fit(x, y, verbose=0)") == []
+    nb = nbformat.read(path, as_version=4)
+    silent = [(i, line) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+              for line in _silent_fits(cell.source)]
+    assert not silent, f"fit(..., verbose=0) en (celda, línea) {silent}: usa verbose=VERBOSE"

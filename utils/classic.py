@@ -79,6 +79,13 @@ def load_ames(n: int | None = None, seed: int = SEED):
     return _subsample_rows(df, y, n, seed)
 
 
+def _none_as_nan(frame):
+    import pandas as pd
+
+    frame = pd.DataFrame(frame).astype(object)
+    return frame.where(frame.notna(), np.nan)
+
+
 def make_preprocessor(scale: bool = True, encode: str = "onehot"):
     """Column transformer for a DataFrame with numeric and categorical (object) columns.
 
@@ -92,7 +99,7 @@ def make_preprocessor(scale: bool = True, encode: str = "onehot"):
     from sklearn.compose import ColumnTransformer, make_column_selector
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 
     if encode == "onehot":
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, drop="first")
@@ -101,7 +108,9 @@ def make_preprocessor(scale: bool = True, encode: str = "onehot"):
     else:
         raise ValueError(f"Codificación desconocida «{encode}»: usa 'onehot' u 'ordinal'.")
     numeric = [SimpleImputer(strategy="median")] + ([StandardScaler()] if scale else [])
-    categorical = [SimpleImputer(strategy="most_frequent"), encoder]
+    # None and NaN both mean "missing" (scikit-learn < 1.7 sorts None with the strings and fails).
+    categorical = [FunctionTransformer(_none_as_nan, feature_names_out="one-to-one"),
+                   SimpleImputer(strategy="most_frequent"), encoder]
     return ColumnTransformer([
         ("num", make_pipeline(*numeric), make_column_selector(dtype_include="number")),
         ("cat", make_pipeline(*categorical), make_column_selector(dtype_exclude="number")),

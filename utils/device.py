@@ -16,9 +16,31 @@ from . import config
 NO_GPU_HELP = (
     "No se ha encontrado ninguna GPU: el cuaderno funcionará en la CPU, pero el modo completo "
     "será lento. En Colab: menú «Entorno de ejecución» → «Cambiar tipo de entorno de ejecución» "
-    "→ «GPU T4» y vuelve a ejecutar el cuaderno. En local puedes usar el modo rápido "
-    "(COURSE_FAST=1)."
+    "→ «GPU T4» y vuelve a ejecutar el cuaderno. En Kaggle: «Settings» → «Accelerator» → «GPU T4 x2». "
+    "Sin GPU, el modo rápido (MODO = \"rápido\") ejecuta el mismo código en pocos minutos."
 )
+#: Why TensorFlow sees no GPU on some systems, and what works there instead.
+PLATFORM_HELP = {
+    "Windows": (
+        "En Windows, TensorFlow (desde la versión 2.11) solo usa la CPU. Para usar una GPU NVIDIA, "
+        "instala el curso dentro de WSL2 (Ubuntu) o usa Colab/Kaggle. Los modelos de TF Hub con "
+        "operaciones de texto (cuaderno 07, § TF Hub) no funcionan en Windows: tensorflow-text no "
+        "existe para Windows y esa celda lo dice y sigue."
+    ),
+    "Darwin": (
+        "En un Mac, TensorFlow usa la CPU (también en Apple Silicon): el modo rápido funciona bien; "
+        "para el modo completo usa Colab o Kaggle."
+    ),
+}
+TPU_HELP = (
+    "Este entorno tiene una TPU, pero el curso está escrito para GPU o CPU con TensorFlow: se "
+    "ejecuta en la CPU. En Colab elige «Cambiar tipo de entorno de ejecución» → «GPU T4»."
+)
+#: What each mode costs, said by setup() (fast mode measured on 2 CPU cores; full mode estimated).
+MODE_TIME = {
+    True: "de unos segundos a unos 4 min por cuaderno en 2 núcleos de CPU (medido)",
+    False: "previsto 10–15 min por cuaderno en una GPU T4 (estimación, sin medir en GPU); horas en CPU",
+}
 
 
 class DeviceError(RuntimeError):
@@ -39,7 +61,23 @@ class DeviceInfo:
     fast: bool
     seed: int
     mixed_precision: bool
+    mode_reason: str = ""
+    strategy: object = None  # tf.distribute.Strategy: build and compile models under strategy.scope()
     details: dict = field(default_factory=dict)
+
+    @property
+    def replicas(self) -> int:
+        """How many copies of the model train in parallel (one per GPU or TPU core)."""
+        return int(self.strategy.num_replicas_in_sync) if self.strategy is not None else 1
+
+    def global_batch_size(self, per_replica: int) -> int:
+        """Batch size that ``fit`` receives: ``per_replica`` examples for each replica."""
+        return int(per_replica) * self.replicas
+
+    @property
+    def verbose(self) -> int:
+        """Keras ``verbose=`` for this mode: progress bars in full mode, silence in fast mode."""
+        return 0 if self.fast else 1
 
     @property
     def has_gpu(self) -> bool:
@@ -49,6 +87,11 @@ class DeviceInfo:
 def in_colab() -> bool:
     """True when running inside Google Colab."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def in_kaggle() -> bool:
+    """True when running in a Kaggle notebook."""
+    return "KAGGLE_KERNEL_RUN_TYPE" in os.environ or os.path.isdir("/kaggle/working")
 
 
 def set_seed(seed: int = config.SEED) -> None:
@@ -69,11 +112,6 @@ def _gpu_details(tf, gpu) -> tuple[str, float | None]:
     name = details.get("device_name", gpu.name)
     memory = None
     try:  # pragma: no cover - needs a GPU
-        info = tf.config.experimental.get_memory_info("GPU:0")
-        memory = info.get("peak", 0) or None
-    except Exception:
-        pass
-    try:  # pragma: no cover - needs a GPU
         import subprocess
 
         out = subprocess.run(
@@ -86,8 +124,41 @@ def _gpu_details(tf, gpu) -> tuple[str, float | None]:
     return name, memory
 
 
+def tpu_present() -> bool:
+    """True on a TPU machine (a Colab/Kaggle TPU VM has ``/dev/accel*`` or ``/dev/vfio``)."""
+    import glob
+
+    return bool(os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
+                or os.environ.get("TPU_ACCELERATOR_TYPE") or glob.glob("/dev/accel[0-9]*"))
+
+
+def choose_strategy(devices=None, tpu: bool = False):
+    """``(strategy, description)``: how ``fit`` spreads over the accelerators.
+
+    ``MirroredStrategy`` for more than one GPU (``devices``: their names, or logical CPUs in
+    the tests), ``TPUStrategy`` on a TPU machine whose TensorFlow supports TPUs, and the
+    default (one device) strategy otherwise.
+    """
+    import tensorflow as tf
+
+    devices = list(devices or [])
+    if len(devices) > 1:
+        return tf.distribute.MirroredStrategy(devices), f"MirroredStrategy, {len(devices)} réplicas"
+    if tpu:
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu="local")
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            strategy = tf.distribute.TPUStrategy(resolver)
+            return strategy, f"TPUStrategy, {strategy.num_replicas_in_sync} núcleos"
+        except Exception as error:  # TensorFlow without TPU support (the usual case)
+            return tf.distribute.get_strategy(), f"un solo dispositivo (TPU no utilizable: {type(error).__name__})"
+    return tf.distribute.get_strategy(), "un solo dispositivo"
+
+
 def setup(
     seed: int = config.SEED,
+    mode: str = "auto",
     mixed_precision: bool = False,
     require_gpu: bool = False,
     verbose: bool = True,
@@ -95,13 +166,18 @@ def setup(
     """Detect the device, enable GPU memory growth, set every seed and print a summary.
 
     Args:
-        seed: seed for Python, NumPy and TensorFlow/Keras.
+        seed: seed for Python, NumPy and TensorFlow/Keras (``COURSE_SEED`` in the environment
+            replaces it, see :mod:`utils.config`).
+        mode: ``"auto"`` (full with a GPU, fast without, unless ``COURSE_FAST`` says otherwise),
+            ``"rápido"`` or ``"completo"`` (the setup cell's ``MODO`` field).
         mixed_precision: use ``mixed_float16`` (only on a GPU; ignored with a warning on CPU).
         require_gpu: raise :class:`DeviceError` when there is no GPU.
         verbose: print the Spanish summary.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"La semilla debe ser un entero no negativo (recibido: {seed!r}).")
+    if os.environ.get("COURSE_SEED"):  # the tests' second seed replaces the notebook's
+        seed = int(os.environ["COURSE_SEED"])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -112,12 +188,19 @@ def setup(
             tf.config.experimental.set_memory_growth(gpu, True)
         except RuntimeError:  # already initialised: memory growth cannot change any more
             pass
-    tpu = bool(os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"))
+    fast = config.set_mode(mode, has_gpu=bool(gpus))
+    tpu = not gpus and tpu_present()
+    strategy, strategy_text = choose_strategy([f"/gpu:{i}" for i in range(len(gpus))], tpu)
+    tpu_usable = tpu and strategy.num_replicas_in_sync > 1
     if gpus:
         device = "GPU"
         name, memory = _gpu_details(tf, gpus[0])
+    elif tpu_usable:
+        device, name, memory = "TPU", f"TPU, {strategy.num_replicas_in_sync} núcleos", None
     elif tpu:
-        device, name, memory = "TPU", "TPU", None
+        device, name, memory = "CPU", "CPU; hay una TPU que este TensorFlow no puede usar", None
+        if require_gpu:
+            raise DeviceError(TPU_HELP)
     else:
         device, name, memory = "CPU", platform.processor() or platform.machine(), None
         if require_gpu:
@@ -136,29 +219,35 @@ def setup(
     info = DeviceInfo(
         device=device, name=name, memory_gb=memory, num_gpus=len(gpus),
         tensorflow=tf.__version__, keras=keras.__version__, colab=in_colab(),
-        fast=config.is_fast(), seed=int(seed), mixed_precision=use_mp,
-        details={"cpu_cores": os.cpu_count()},
+        fast=fast, seed=int(seed), mixed_precision=use_mp, mode_reason=config.mode_reason(),
+        strategy=strategy, details={"strategy": strategy_text, "cpu_cores": os.cpu_count(), "system": platform.system(),
+                 "runtime": "Kaggle" if in_kaggle() else "local"},
     )
     if verbose:
         print(summary(info))
         if mixed_precision and not gpus:
             print("Aviso: la precisión mixta solo acelera en GPU; se usa float32.")
-        if device == "CPU":
-            print("Aviso: " + NO_GPU_HELP)
+        if tpu and not tpu_usable:
+            print("Aviso: " + TPU_HELP)
+        elif device == "CPU":
+            print("Aviso: " + PLATFORM_HELP.get(platform.system(), NO_GPU_HELP))
     return info
 
 
 def summary(info: DeviceInfo) -> str:
     """Short Spanish description of a :class:`DeviceInfo`."""
     memory = f", {info.memory_gb:.1f} GB" if info.memory_gb else ""
-    where = "Google Colab" if info.colab else "local"
-    mode = "rápido (COURSE_FAST=1)" if info.fast else "completo"
+    where = "Google Colab" if info.colab else info.details.get("runtime", "local")
+    mode = "rápido" if info.fast else "completo"
     lines = [
         f"Dispositivo: {info.device} ({info.name}{memory})"
         + (f" ×{info.num_gpus}" if info.num_gpus > 1 else ""),
         f"TensorFlow {info.tensorflow} · Keras {info.keras} · entorno {where}"
         f" · {info.details.get('cpu_cores', '?')} núcleos de CPU",
-        f"Modo {mode} · semilla {info.seed}"
-        + (" · precisión mixta" if info.mixed_precision else ""),
+        f"Modo {mode} ({info.mode_reason or config.mode_reason()}): {MODE_TIME[info.fast]}"
+        + f" · semilla {info.seed}" + (" · precisión mixta" if info.mixed_precision else ""),
     ]
+    if info.replicas > 1:
+        lines.append(f"Distribución: {info.details.get('strategy')}; lote global = lote por réplica × "
+                     f"{info.replicas} (info.global_batch_size)")
     return "\n".join(lines)

@@ -9,6 +9,8 @@ Keras 3 weight that shares the same storage: ``trainable=True`` really fine-tune
 
 from __future__ import annotations
 
+import platform
+
 import keras
 from keras.src import backend
 
@@ -32,11 +34,16 @@ def load_hub_module(handle: str):
             import tensorflow as tf
 
             version = ".".join(tf.__version__.split(".")[:2])
+            todo = (
+                "tensorflow-text no existe para Windows: esta celda solo funciona en Colab, Kaggle, Linux, "
+                "macOS o WSL2; el resto del cuaderno sigue sin ella."
+                if platform.system() == "Windows" else
+                "instala TensorFlow Text de la misma versión que TensorFlow "
+                f"(pip install \"tensorflow-text~={version}.0\") y reinicia el entorno."
+            )
             raise CourseDataError(
                 f"El modelo de TF Hub «{handle}» usa operaciones que esta instalación de TensorFlow no tiene.\n"
-                f"Causa: {str(error).splitlines()[0][:300]}\n"
-                "Qué hacer: instala TensorFlow Text de la misma versión que TensorFlow "
-                f"(pip install \"tensorflow-text~={version}.0\") y reinicia el entorno."
+                f"Causa: {str(error).splitlines()[0][:300]}\nQué hacer: {todo}"
             ) from error
         raise CourseDataError(
             f"No se ha podido cargar el modelo de TF Hub «{handle}».\n"

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from . import config
+
 PAD, UNK, BOS = "<pad>", "<unk>", "<bos>"
 SPECIALS = (PAD, UNK, BOS)
 
@@ -176,20 +178,27 @@ def unigram_perplexity(train_ids, eval_ids, vocab_size: int, smoothing: float = 
     return perplexity_from_probs(p[np.asarray(eval_ids).ravel()])
 
 
-def model_perplexity(model, x, y, batch_size: int = 128) -> float:
-    """Perplexity of a Keras LM (outputs logits ``(batch, time, vocab)``) on windows ``(x, y)``."""
+def model_perplexity(model, x, y, batch_size: int = 128, verbose: int | None = None) -> float:
+    """Perplexity of a Keras LM (outputs logits ``(batch, time, vocab)``) on windows ``(x, y)``.
+
+    ``verbose``: Keras verbosity, a progress bar over the batches; ``None`` means
+    :func:`utils.config.verbose` (a bar in full mode, silence in fast mode).
+    """
     import keras
 
     x, y = np.asarray(x), np.asarray(y)
     if x.shape != y.shape or x.ndim != 2:
         raise ValueError(f"x e y deben ser matrices (n, seq_len) con la misma forma; tienen {x.shape} y {y.shape}.")
+    starts = range(0, len(x), batch_size)
+    bar = keras.utils.Progbar(len(starts), verbose=config.verbose() if verbose is None else verbose, unit_name="lote")
     total, count = 0.0, 0
-    for start in range(0, len(x), batch_size):
+    for i, start in enumerate(starts, 1):
         logits = model(x[start:start + batch_size], training=False)
         logp = keras.ops.log_softmax(logits, axis=-1)
         target = keras.ops.take_along_axis(logp, y[start:start + batch_size][..., None].astype("int32"), axis=-1)
         total -= float(keras.ops.sum(target))
         count += target.shape[0] * target.shape[1]
+        bar.update(i)
     return float(np.exp(total / count))
 
 

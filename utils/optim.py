@@ -50,31 +50,29 @@ def _layerwise_class(base: type) -> type:
     def __init__(self, groups=(), **kwargs):
         base.__init__(self, **kwargs)
         self._lr_groups = list(groups)
-        self._lr_by_id: dict[int, float] = {}
+        self._lr_by_key: dict = {}
 
     def build(self, variables):
-        self._lr_by_id = {}
-        for target, multiplier in self._lr_groups:
-            for v in _variables_of(target):
-                # The TF backend passes the backing tf.Variable (v.value) to update_step.
-                for key in (v, getattr(v, "value", v)):
-                    self._lr_by_id[id(key)] = float(multiplier)
+        # Keyed like Keras keys its own optimizer slots (``_var_key``): the same key for a Keras
+        # variable, its backing tf.Variable and, under tf.distribute, each replica's copy.
+        self._lr_by_key = {self._var_key(v): float(multiplier)
+                           for target, multiplier in self._lr_groups for v in _variables_of(target)}
         base.build(self, variables)
 
     def update_step(self, gradient, variable, learning_rate):
-        multiplier = self._lr_by_id.get(id(variable), 1.0)
+        multiplier = self._lr_by_key.get(self._var_key(variable), 1.0)
         if multiplier != 1.0:
             learning_rate = learning_rate * multiplier
+        if self.weight_decay is not None and self._use_weight_decay(variable):
+            # Decoupled weight decay (AdamW): w ← w − lr·wd·w with this variable's own rate. It is
+            # applied here, inside the (distribution-aware) update of each variable, instead of in
+            # Keras's _apply_weight_decay, which only knows the base rate.
+            variable.assign_sub(variable * keras.ops.cast(self.weight_decay, variable.dtype)
+                                * keras.ops.cast(learning_rate, variable.dtype))
         return base.update_step(self, gradient, variable, learning_rate)
 
     def _apply_weight_decay(self, variables):
-        # Decoupled weight decay (AdamW) is lr * wd * w: it follows the same multiplier.
-        if self.weight_decay is None:
-            return
-        for v in variables:
-            if self._use_weight_decay(v):
-                rate = keras.ops.cast(self.learning_rate, v.dtype) * self._lr_by_id.get(id(v), 1.0)
-                v.assign(v - v * keras.ops.cast(self.weight_decay, v.dtype) * rate)
+        return  # done per variable in update_step
 
     def lr_multipliers(self) -> dict[str, float]:
         """``{variable path: multiplier}`` of the variables in a group."""

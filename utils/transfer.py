@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import config
+
 #: ``keras.applications`` families: constructor name, module with ``preprocess_input`` and the
 #: image size the ImageNet weights were trained at.
 BACKBONES: dict[str, dict] = {
@@ -175,26 +177,35 @@ def feature_model(base, preprocess: Callable | None = None, layer_names: Sequenc
     return keras.Model(inputs, pooled if len(pooled) > 1 else pooled[0], name="features")
 
 
-def extract_features(model, data, batch_size: int = 64):
+def extract_features(model, data, batch_size: int = 64, verbose: int | None = None):
     """Run a (feature) model over ``data`` ONCE and return ``(features, labels)``.
 
     ``data``: a ``tf.data`` dataset of ``(images, labels)`` batches, or an array of images
     (then ``labels`` is None). With a multi-output model, ``features`` is a list of arrays.
+    ``verbose``: Keras verbosity, a progress bar over the batches; ``None`` means
+    :func:`utils.config.verbose` (a bar in full mode, silence in fast mode).
     """
+    verbose = config.verbose() if verbose is None else verbose
     if hasattr(data, "element_spec"):
+        batches = int(data.cardinality()) if hasattr(data, "cardinality") else -1
+        bar = _keras().utils.Progbar(batches if batches >= 0 else None, verbose=verbose, unit_name="lote")
         feats, labels = [], []
-        for x, y in data:  # one pass: images and labels stay aligned
+        for i, (x, y) in enumerate(data, 1):  # one pass: images and labels stay aligned
             out = model.predict_on_batch(x)
             feats.append(out if isinstance(out, (list, tuple)) else [out])
             labels.append(np.asarray(y))
+            bar.update(i)
         if not feats:
             raise ValueError("El dataset está vacío.")
+        if bar.target is None:  # length unknown beforehand: close the bar now
+            bar.target = len(feats)
+            bar.update(len(feats))
         columns = [np.concatenate([np.asarray(f[i]) for f in feats]) for i in range(len(feats[0]))]
         return (columns if len(columns) > 1 else columns[0]), np.concatenate(labels)
     x = np.asarray(data)
     if x.ndim != 4:
         raise ValueError(f"Se esperaban imágenes (N, alto, ancho, canales) o un tf.data; llegó {x.shape}.")
-    out = model.predict(x, batch_size=batch_size, verbose=0)
+    out = model.predict(x, batch_size=batch_size, verbose=verbose)
     return out, None
 
 
@@ -290,13 +301,15 @@ def trainable_counts(model) -> dict[str, int]:
 
 def gradual_unfreezing(model, base, train_ds, stages: Sequence[int], make_optimizer: Callable,
                        loss, metrics=None, epochs_per_stage: int = 1, validation_data=None,
-                       head=None, train_bn: bool = False, verbose: int = 0) -> dict[str, list[float]]:
+                       head=None, train_bn: bool = False, verbose: int | None = None) -> dict[str, list[float]]:
     """Gradual unfreezing (ULMFiT): stages of *unfreeze → recompile → fit*.
 
     At stage ``k`` the top ``stages[k]`` blocks of ``base`` are trainable (0 = only the head).
     ``make_optimizer(groups)`` receives the trainable layer groups ordered bottom → top
     (one list of layers per unfrozen block, then the head) and returns a fresh optimizer,
     e.g. ``lambda groups: optim.discriminative_optimizer(groups, 1e-3)``.
+    ``verbose`` goes to every stage's ``fit``; ``None`` means :func:`utils.config.verbose`
+    (progress bars in full mode, silence in fast mode).
 
     Returns the concatenated history (plus ``"stage"``: the stage of each epoch).
     """
@@ -306,13 +319,15 @@ def gradual_unfreezing(model, base, train_ds, stages: Sequence[int], make_optimi
         raise ValueError(f"epochs_per_stage debe ser ≥ 1 (recibido {epochs_per_stage}).")
     if head is None:
         head = model.layers[-1]
+    verbose = config.verbose() if verbose is None else verbose
     history: dict[str, list[float]] = {}
     for k, n in enumerate(stages):
         names = unfreeze_top_blocks(base, int(n), train_bn=train_bn)
         blocks = dict(layer_blocks(base))
         groups = [[l for l in blocks[b] if l.trainable and l.weights] for b in names]
         groups = [g for g in groups if g] + [head]
-        model.compile(optimizer=make_optimizer(groups), loss=loss, metrics=list(metrics or []))
+        with model.distribute_strategy.scope():  # the optimizer's variables live with the model's
+            model.compile(optimizer=make_optimizer(groups), loss=loss, metrics=list(metrics or []))
         h = model.fit(train_ds, validation_data=validation_data, epochs=epochs_per_stage,
                       shuffle=False, verbose=verbose)  # a tf.data dataset shuffles itself
         for key, values in h.history.items():

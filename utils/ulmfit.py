@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from . import config
 from . import lm as lm_utils
 from .optim import discriminative_optimizer
 
@@ -148,7 +149,7 @@ def fit_gradual_unfreezing(model, layer_groups: Sequence[Sequence], x, y=None, v
                            epochs_per_stage: int | Sequence[int] = 1, learning_rate: float = 1e-2,
                            decay: float = 2.6, stage_lr_factor: float = 0.5, batch_size: int = 32,
                            loss="sparse_categorical_crossentropy", metrics=("accuracy",),
-                           stages: int | None = None, verbose: int = 0, **compile_kwargs) -> list:
+                           stages: int | None = None, verbose: int | None = None, **compile_kwargs) -> list:
     """ULMFiT stage 3: gradual unfreezing with discriminative and slanted triangular learning rates.
 
     Stage ``k`` (1, 2, …) makes the top ``k`` layer groups trainable, recompiles with
@@ -157,7 +158,8 @@ def fit_gradual_unfreezing(model, layer_groups: Sequence[Sequence], x, y=None, v
     epochs. The peak rate of each stage is the previous one × ``stage_lr_factor``.
     ``stages`` defaults to one per group (the last stage trains everything). ``x`` is an array
     (with ``y``) or a batched ``tf.data.Dataset`` of known length; ``compile_kwargs`` go to
-    ``model.compile`` (e.g. ``run_eagerly=True``).
+    ``model.compile`` (e.g. ``run_eagerly=True``). ``verbose`` goes to every stage's ``fit``;
+    ``None`` means :func:`utils.config.verbose` (progress bars in full mode, silence in fast mode).
 
     Returns the list of ``History`` objects, one per stage.
     """
@@ -173,12 +175,14 @@ def fit_gradual_unfreezing(model, layer_groups: Sequence[Sequence], x, y=None, v
     if steps_per_epoch < 1:
         raise ValueError("No se sabe cuántos lotes tiene el dataset (la tasa triangular lo necesita): "
                          "añade .apply(tf.data.experimental.assert_cardinality(número_de_lotes)).")
+    verbose = config.verbose() if verbose is None else verbose
     histories, lr = [], learning_rate
     for k in range(1, stages + 1):
         freeze_all_but_top(layer_groups, k)
         schedule = SlantedTriangular(lr, total_steps=epochs[k - 1] * steps_per_epoch)
-        model.compile(optimizer=discriminative_optimizer(layer_groups, schedule, decay=decay),
-                      loss=loss, metrics=list(metrics), **compile_kwargs)
+        with model.distribute_strategy.scope():  # the optimizer's variables live with the model's
+            model.compile(optimizer=discriminative_optimizer(layer_groups, schedule, decay=decay),
+                          loss=loss, metrics=list(metrics), **compile_kwargs)
         histories.append(model.fit(x, y, validation_data=validation_data, epochs=epochs[k - 1],
                                    batch_size=batch_size if y is not None else None,
                                    shuffle=y is not None, verbose=verbose))  # a dataset shuffles itself
