@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import keras  # noqa: F401  Keras reads KERAS_HOME once, at import: before any test changes it
 import pytest
 
 from utils import data

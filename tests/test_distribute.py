@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PRELUDE = """
@@ -110,3 +112,57 @@ def test_setup_reports_the_strategy_and_the_global_batch():
     """)
     assert out["replicas"] == 2 and out["batch"] == 64
     assert "lote global = lote por réplica × 2" in out["summary"]
+
+
+def test_a_trainable_tf_hub_layer_trains_the_same_under_two_replicas(tmp_path):
+    out = run(f"""
+    from utils.hub import HubLayer
+
+    class Tiny(tf.Module):  # a SavedModel with one trainable matrix, as TF Hub models are saved
+        def __init__(self):
+            self.w = tf.Variable(np.random.default_rng(3).normal(size=(6, 4)).astype("float32"), trainable=True)
+            self.trainable_variables_list = [self.w]
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32)])
+        def __call__(self, x):
+            return tf.tanh(x @ self.w)
+
+    tf.saved_model.save(Tiny(), {str(tmp_path / "tiny")!r})
+
+    def train(strategy):
+        keras.utils.set_random_seed(4)
+        with strategy.scope():
+            hub_layer = HubLayer({str(tmp_path / "tiny")!r}, trainable=True)
+            model = keras.Sequential([keras.Input((6,)), hub_layer, keras.layers.Dense(1)])
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+        before = hub_layer.weights[0].numpy().copy()
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return hub_layer.weights[0].numpy(), float(np.abs(hub_layer.weights[0].numpy() - before).max())
+
+    (w1, moved1), (w2, moved2) = train(single), train(mirrored)
+    print(json.dumps({{"moved": [moved1, moved2], "diff": float(np.abs(w1 - w2).max())}}))
+    """)
+    assert min(out["moved"]) > 1e-3, "el modelo de TF Hub debe entrenarse también con dos réplicas"
+    assert out["diff"] < 1e-4, out
+
+
+def test_mixed_precision_with_per_layer_rates_under_two_replicas():
+    """07 turns on mixed_float16 on a GPU: Keras wraps the optimizer in a LossScaleOptimizer."""
+    out = run("""
+    from utils.optim import layerwise_optimizer
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    keras.utils.set_random_seed(5)
+    with mirrored.scope():
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="tanh", name="low"),
+                                  keras.layers.Dense(1, dtype="float32", name="top")])
+        opt = layerwise_optimizer([(model.get_layer("low"), 0.0)], learning_rate=1e-2, optimizer="adamw")
+        model.compile(optimizer=opt, loss="mse")
+    low = model.get_layer("low").kernel.numpy().copy()
+    top = model.get_layer("top").kernel.numpy().copy()
+    history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    print(json.dumps({"wrapped": type(model.optimizer).__name__, "loss": history.history["loss"],
+                      "low": float(np.abs(model.get_layer("low").kernel.numpy() - low).max()),
+                      "top": float(np.abs(model.get_layer("top").kernel.numpy() - top).max())}))
+    """)
+    assert out["wrapped"] == "LossScaleOptimizer"
+    assert out["low"] == 0.0 and out["top"] > 0 and all(np.isfinite(out["loss"]))

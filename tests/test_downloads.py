@@ -7,6 +7,7 @@ import urllib.error
 import zipfile
 from pathlib import Path
 
+import keras  # noqa: F401  Keras reads KERAS_HOME once, at import: before any test changes it
 import pytest
 
 from utils import data, download

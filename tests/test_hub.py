@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_text as text
-from keras.src.trainers import trainer as keras_trainer
 
 from utils import bert as ub
 from utils.data import CourseDataError
 from utils.hub import HubLayer, build_text_classifier
+from utils.keras_internals import resolve_auto_jit_as_on_gpu
 
 HUB_BERT_INPUTS = ("input_word_ids", "input_mask", "input_type_ids")
 
@@ -99,10 +99,11 @@ def test_an_unregistered_op_asks_for_tensorflow_text(monkeypatch):
 
 
 @pytest.fixture
-def gpu_jit(monkeypatch):
+def gpu_jit():
     """Keras as on a GPU: ``jit_compile="auto"`` compiles with XLA when every layer allows it."""
-    monkeypatch.setattr(keras_trainer.Trainer, "_resolve_auto_jit_compile",
-                        lambda self: keras_trainer.model_supports_jit(self))
+    undo = resolve_auto_jit_as_on_gpu()
+    yield
+    undo()
 
 
 def test_string_models_train_when_keras_would_use_xla(saved_model, gpu_jit):

@@ -71,8 +71,9 @@ def _silent_fits(source: str) -> list[int]:
     """
     code = "\n".join("" if line.lstrip().startswith(("!", "%")) else line for line in source.splitlines())
     tree = ast.parse(code)
-    shown = {id(node) for loop in ast.walk(tree) if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
-             and getattr(loop.iter.func, "id", None) == "progress" for node in ast.walk(loop)}
+    shown = {id(node) for loop in ast.walk(tree) if isinstance(loop, ast.For)
+             and any(isinstance(c, ast.Call) and getattr(c.func, "id", None) == "progress" for c in ast.walk(loop.iter))
+             for node in ast.walk(loop)}
     return [node.lineno for node in ast.walk(tree)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit"
             and id(node) not in shown
@@ -86,6 +87,8 @@ def test_trainings_show_progress_in_full_mode(path):
     assert _silent_fits("h = model.fit(x, y,\n    epochs=2, verbose=0)") == [1]  # the check itself works
     assert _silent_fits("model.fit(x, y, verbose=VERBOSE)\npipe.fit(X, y)") == []
     assert _silent_fits("for n in progress(sizes):\n    model.fit(x, y, verbose=0)") == []
+    assert _silent_fits("for i, n in enumerate(progress(sizes)):\n    model.fit(x, y, verbose=0)") == []
+    assert _silent_fits("for n in sizes:\n    model.fit(x, y, verbose=0)") == [2]
     nb = nbformat.read(path, as_version=4)
     silent = [(i, line) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for line in _silent_fits(cell.source)]

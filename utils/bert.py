@@ -267,10 +267,11 @@ def _check_texts(texts, labels=None) -> np.ndarray:
 
 
 def text_dataset(bert: Bert, texts, labels=None, batch_size: int = 32, shuffle: bool = False,
-                 seed: int = 42):
+                 seed: int | None = None):
     """``tf.data`` of (BERT inputs dict, label) batches; tokenised once and cached.
 
     ``train_ds`` (``shuffle=True``) is reshuffled every epoch; labels stay aligned with texts.
+    ``seed`` (of the shuffle) defaults to the course's seed, :data:`utils.config.SEED`.
     """
     import tensorflow as tf
 
@@ -283,6 +284,7 @@ def text_dataset(bert: Bert, texts, labels=None, batch_size: int = 32, shuffle: 
     ds = ds.batch(batch_size).map(lambda x, y: (bert.preprocessor(x), y),
                                   num_parallel_calls=tf.data.AUTOTUNE).cache()
     if shuffle:  # re-batching hides the number of batches from tf.data: restore it (progress bars, STLR)
+        seed = config.SEED if seed is None else seed
         ds = ds.unbatch().shuffle(len(texts), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
         ds = ds.apply(tf.data.experimental.assert_cardinality(-(-len(texts) // batch_size)))
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -468,8 +470,10 @@ def similarity_matrix(vectors) -> np.ndarray:
 
 def encoder_weights(bert_or_backbone) -> list[np.ndarray]:
     """A copy of every weight of the encoder (to check whether training changed it)."""
+    import keras
+
     backbone = getattr(bert_or_backbone, "backbone", bert_or_backbone)
-    return [np.array(w) for w in backbone.weights]
+    return [np.array(keras.ops.convert_to_numpy(w)) for w in backbone.weights]  # np.array(variable) warns in NumPy 2
 
 
 def weights_changed(before: Sequence[np.ndarray], after: Sequence[np.ndarray], atol: float = 0.0) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -95,12 +94,10 @@ def in_kaggle() -> bool:
 
 
 def set_seed(seed: int = config.SEED) -> None:
-    """Seed Python, NumPy and TensorFlow/Keras in one place."""
+    """Seed Python, NumPy and TensorFlow/Keras in one place (``keras.utils.set_random_seed`` does all three)."""
     import keras
 
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # for processes started from here
     keras.utils.set_random_seed(seed)
 
 

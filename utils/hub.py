@@ -12,9 +12,9 @@ from __future__ import annotations
 import platform
 
 import keras
-from keras.src import backend
 
 from .data import CourseDataError
+from .keras_internals import track_variable
 
 
 def load_hub_module(handle: str):
@@ -100,8 +100,8 @@ class HubLayer(keras.layers.Layer):
         trainable_ids = {id(v) for v in trainable}
         self._hub_variables = variables
         for v in self._hub_variables:
-            # backend.Variable(initializer=<tf.Variable>) wraps the same storage (no copy).
-            self._track_variable(backend.Variable(
+            # keras.Variable(initializer=<tf.Variable>) wraps the same storage (no copy).
+            track_variable(self, keras.Variable(
                 initializer=v, trainable=id(v) in trainable_ids, dtype=v.dtype, shape=v.shape,
                 name=v.name.split(":")[0].replace("/", "_"),
             ))

@@ -118,14 +118,17 @@ def lm_windows(ids, seq_len: int, stride: int | None = None) -> tuple[np.ndarray
     return ids[index].astype("int32"), ids[index + 1].astype("int32")
 
 
-def lm_dataset(ids, seq_len: int, batch_size: int = 64, shuffle: bool = True, seed: int = 42):
-    """``tf.data.Dataset`` of ``(x, y)`` windows from :func:`lm_windows`, batched (and shuffled)."""
+def lm_dataset(ids, seq_len: int, batch_size: int = 64, shuffle: bool = True, seed: int | None = None):
+    """``tf.data.Dataset`` of ``(x, y)`` windows from :func:`lm_windows`, batched (and shuffled).
+
+    ``seed`` (of the shuffle) defaults to the course's seed, :data:`utils.config.SEED`.
+    """
     import tensorflow as tf
 
     x, y = lm_windows(ids, seq_len)
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed)
+        ds = ds.shuffle(len(x), seed=config.SEED if seed is None else seed)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

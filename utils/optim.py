@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import keras
 
+from .keras_internals import optimizer_key, uses_weight_decay
+
 
 def _variables_of(target) -> list:
     if isinstance(target, keras.Variable):
@@ -53,17 +55,17 @@ def _layerwise_class(base: type) -> type:
         self._lr_by_key: dict = {}
 
     def build(self, variables):
-        # Keyed like Keras keys its own optimizer slots (``_var_key``): the same key for a Keras
+        # Keyed like Keras keys its own optimizer slots: the same key for a Keras
         # variable, its backing tf.Variable and, under tf.distribute, each replica's copy.
-        self._lr_by_key = {self._var_key(v): float(multiplier)
+        self._lr_by_key = {optimizer_key(self, v): float(multiplier)
                            for target, multiplier in self._lr_groups for v in _variables_of(target)}
         base.build(self, variables)
 
     def update_step(self, gradient, variable, learning_rate):
-        multiplier = self._lr_by_key.get(self._var_key(variable), 1.0)
+        multiplier = self._lr_by_key.get(optimizer_key(self, variable), 1.0)
         if multiplier != 1.0:
             learning_rate = learning_rate * multiplier
-        if self.weight_decay is not None and self._use_weight_decay(variable):
+        if self.weight_decay is not None and uses_weight_decay(self, variable):
             # Decoupled weight decay (AdamW): w ← w − lr·wd·w with this variable's own rate. It is
             # applied here, inside the (distribution-aware) update of each variable, instead of in
             # Keras's _apply_weight_decay, which only knows the base rate.
