@@ -44,3 +44,21 @@ def test_auto_jit_resolves_to_xla_as_on_a_gpu_and_back():
     finally:
         undo()
     assert resolved() == on_cpu
+
+
+def test_sublayers_of_a_model_and_of_a_plain_layer():
+    inner = keras.layers.Dense(2, name="inner")
+
+    class Holder(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = inner
+
+        def call(self, x):
+            return self.dense(x)
+
+    holder = Holder()
+    model = keras.Sequential([keras.Input((3,)), holder])
+    assert ki.sublayers(holder) == [inner]
+    assert holder in ki.sublayers(model) and inner not in ki.sublayers(model)
+    assert inner in ki.sublayers(model, recursive=True)

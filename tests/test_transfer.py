@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -193,20 +195,60 @@ def test_gradual_unfreezing_stages():
         transfer.gradual_unfreezing(model, backbone, ds, [], make_optimizer, "mse")
 
 
-def test_load_backbone_validation_and_offline_error():
+def test_load_backbone_validation_and_offline_error(monkeypatch):
+    import keras
+
     with pytest.raises(ValueError, match="desconocida"):
         transfer.load_backbone("ResNet1000")
     with pytest.raises(ValueError, match="weights"):
         transfer.load_backbone("MobileNetV2", weights="random")
-    try:  # no ResNet50 weights offline: a clear CourseDataError (online it simply loads)
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/x.h5: None -- "
+                        "[Errno -3] Temporary failure in name resolution")
+
+    offline.__name__ = "ResNet50"
+    monkeypatch.setattr(keras.applications, "ResNet50", offline)
+    with pytest.raises(CourseDataError, match="sin conexión a internet") as error:
         transfer.load_backbone("ResNet50", image_size=SIZE)
-    except CourseDataError as error:
-        assert "internet" in str(error)
+    assert "ResNet50" in str(error.value) and "dañado" not in str(error.value)
 
 
-def test_images_per_second(base):
-    backbone, _ = base
-    assert transfer.images_per_second(backbone, SIZE, batch_size=4, repeats=1) > 0
+def test_a_corrupt_cached_weights_file_is_named_not_blamed_on_the_network():
+    from utils.data import keras_home
+
+    bad = keras_home() / "models" / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_96_no_top.h5"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_bytes(b"this is not an HDF5 file")
+    try:
+        with pytest.raises(CourseDataError) as error:
+            transfer.load_backbone("MobileNetV2", image_size=96, alpha=0.5)
+    finally:
+        bad.unlink()
+    message = str(error.value)
+    assert "dañado o incompleto" in message and "Bórralo" in message and "sin conexión" not in message
+
+
+def test_a_wrong_argument_keeps_keras_own_error():
+    with pytest.raises(ValueError) as error:  # MobileNetV2 has no alpha 0.6: Keras says which ones exist
+        transfer.load_backbone("MobileNetV2", image_size=96, alpha=0.6)
+    assert not isinstance(error.value, CourseDataError)
+
+
+def test_images_per_second_times_only_the_measured_batches(monkeypatch):
+    """One warm-up batch (not timed), then ``repeats`` timed batches of the requested shape."""
+    clock = iter([10.0, 12.0])  # start, end: 2 s for the timed batches
+    monkeypatch.setattr(transfer.time, "perf_counter", lambda: next(clock))
+    shapes = []
+
+    class Model:
+        def predict_on_batch(self, x):
+            shapes.append(x.shape)
+
+    assert transfer.images_per_second(Model(), 48, batch_size=8, repeats=3) == pytest.approx(8 * 3 / 2.0)
+    assert shapes == [(8, 48, 48, 3)] * 4
+    with pytest.raises(ValueError):
+        transfer.images_per_second(Model(), 48, repeats=0)
 
 
 def test_plot_top_predictions():

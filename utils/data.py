@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -121,13 +122,18 @@ def _get_file(fname: str, origin: str, **kwargs) -> Path:
 
 
 def _missing_message(what: str, target: Path, origin: str, error: Exception | None = None) -> str:
-    cause = f"\nCausa: {type(error).__name__}: {error}" if error else ""
+    """Spanish message for a file that is not in the cache and could not be obtained: the real cause."""
+    from . import errors
+
+    host = urllib.parse.urlparse(origin).netloc or "el servidor"
+    cause = f"\nCausa: {type(error).__name__}: {str(error)[:300]}" if error else ""
+    todo = (errors.explain(error, host=host, source=origin, path=target) if error is not None else
+            "conéctate a internet y vuelve a ejecutar la celda (se descarga una sola vez)")
     return (
         f"No se ha podido obtener {what}.\n"
         f"Se esperaba en la caché de Keras: {target}\n"
-        f"y no se ha podido descargar de: {origin}{cause}\n"
-        "Qué hacer: conéctate a internet y vuelve a ejecutar la celda (se descarga una sola vez), "
-        f"o descarga el fichero a mano y cópialo en {target.parent}."
+        f"Origen: {origin}{cause}\n"
+        f"Qué hacer: {todo} También puedes descargar el fichero a mano y copiarlo en {target.parent}."
     )
 
 
@@ -326,22 +332,28 @@ def decode_imagenet(probs, top: int = 5) -> list[list[tuple[str, float]]]:
 
 
 def load_pretrained(constructor, **kwargs):
-    """Build a ``keras.applications`` model with ImageNet weights, with a clear error offline.
+    """Build a ``keras.applications`` model with ImageNet weights; a Spanish error with the real cause.
 
     >>> base = load_pretrained(keras.applications.MobileNetV2, include_top=False, alpha=0.35)
     """
+    from . import errors
+
     try:
         return constructor(weights="imagenet", **kwargs)
-    except Exception as error:
-        if "Downloading" in str(error) or "URL fetch failure" in str(error) or isinstance(error, OSError):
-            name = getattr(constructor, "__name__", str(constructor))
-            raise CourseDataError(
-                f"No se han podido obtener los pesos de ImageNet de {name} ({kwargs}).\n"
-                f"Causa: {type(error).__name__}: {error}\n"
-                f"Qué hacer: conéctate a internet (se descargan una vez a {keras_home() / 'models'}) "
-                "o copia allí el fichero .h5 de los pesos."
-            ) from error
-        raise
+    except (ValueError, TypeError) as error:
+        if not errors.is_network(error) and "URL fetch failure" not in str(error):
+            raise  # a wrong argument (input_shape, alpha...): Keras's own message says which
+        failure = error
+    except Exception as error:  # noqa: BLE001 - network, HTTP, corrupt file: explained below
+        failure = error
+    name = getattr(constructor, "__name__", str(constructor))
+    folder = keras_home() / "models"
+    raise CourseDataError(
+        f"No se han podido obtener los pesos de ImageNet de {name} ({kwargs}).\n"
+        f"Causa: {type(failure).__name__}: {str(failure)[:300]}\n"
+        f"Qué hacer: {errors.explain(failure, host='storage.googleapis.com', path=folder)} "
+        f"(los pesos se guardan una vez en {folder})."
+    ) from failure
 
 
 # --------------------------------------------------------------------------- text

@@ -21,36 +21,17 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import sys
-import tarfile
-import urllib.error
 import urllib.parse
-import zipfile
-import zlib
 from pathlib import Path
 
-from . import data
+from . import data, errors
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Values of ``--modo`` and the modes of ``metadata.course.downloads`` they select.
 MODE_CHOICES = {"rápido": ("rápido",), "rapido": ("rápido",), "completo": ("completo",),
                 "ambos": data.MODES}
 DOWNLOADS_PREFIX = "**Descargas:**"
-
-_NETWORK_TYPES = (socket.gaierror, socket.timeout, ConnectionError, TimeoutError)
-_NETWORK_NAMES = {"ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout", "NewConnectionError",
-                  "MaxRetryError", "NameResolutionError", "ProxyError", "OfflineModeIsEnabled",
-                  "LocalEntryNotFoundError", "ConnectError"}
-_NETWORK_HINTS = ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname",
-                  "getaddrinfo failed", "No address associated", "Failed to establish a new connection",
-                  "Network is unreachable", "Connection refused", "Connection reset", "Max retries exceeded",
-                  "timed out", "Could not resolve host", "No route to host")
-_CORRUPT_TYPES = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error)
-_CORRUPT_HINTS = ("file signature not found", "truncated file", "Unable to synchronously open", "Unable to open file",
-                  "hash does not match", "Incomplete or corrupted", "Bad CRC", "not a zip file", "HeaderTooLarge",
-                  "Error while deserializing", "dañado o incompleto", "unexpected end of data")
-
 
 class SelectionError(ValueError):
     """The command line names no notebook or download that exists."""
@@ -152,14 +133,6 @@ def resolve_selection(selection: list[str], modes=data.MODES) -> tuple[list[str]
 # --------------------------------------------------------------------------- errors
 
 
-def _chain(error: BaseException) -> list[BaseException]:
-    seen = []
-    while error is not None and error not in seen:
-        seen.append(error)
-        error = error.__cause__ or error.__context__
-    return seen
-
-
 def _host(item: data.Download) -> str:
     url = urllib.parse.urlparse(item.source)
     if url.scheme in ("http", "https") and url.netloc:
@@ -170,33 +143,8 @@ def _host(item: data.Download) -> str:
 
 def explain_failure(error: BaseException, item: data.Download) -> str:
     """The real cause of a failed download, in Spanish: no internet, HTTP error, corrupt file..."""
-    chain = _chain(error)
-    text = " | ".join(f"{type(e).__name__}: {e}" for e in chain)
-    missing = next((e for e in chain if isinstance(e, ModuleNotFoundError)), None)
-    if missing is not None:
-        return (f"falta el paquete de Python «{missing.name}»: instálalo (pip install -r requirements.txt) "
-                "y vuelve a ejecutar el comando.")
-    http = next((e for e in chain if isinstance(e, urllib.error.HTTPError)), None)
-    code = str(http.code) if http is not None else None
-    match = re.search(r"URL fetch failure on \S+: (\d{3}) --", text) or re.search(r"\b(40[0-9]|5\d\d) Client Error", text)
-    code = code or (match.group(1) if match else None)
-    if code:
-        return (f"el servidor ({_host(item)}) ha respondido con el error HTTP {code} al pedir {item.source}: "
-                "la dirección puede haber cambiado o exigir permiso; avisa al responsable del curso.")
-    if any(isinstance(e, _NETWORK_TYPES) or type(e).__name__ in _NETWORK_NAMES for e in chain) or any(
-            hint in text for hint in _NETWORK_HINTS) or (
-            isinstance(chain[-1], urllib.error.URLError) and not isinstance(chain[-1], urllib.error.HTTPError)):
-        return (f"sin conexión a internet: no se ha podido contactar con {_host(item)}. Conéctate a internet y "
-                "vuelve a ejecutar el comando (lo que ya está en la caché no se descarga otra vez).")
-    if any(isinstance(e, _CORRUPT_TYPES) for e in chain) or any(hint in text for hint in _CORRUPT_HINTS):
-        where = data.keras_home() / item.cache_file if item.cache_file else item.find()
-        place = f" {where}" if where else " (en la caché)"
-        root = chain[-1]
-        cause = (str(root).splitlines() or [""])[0][:200] or type(root).__name__
-        return (f"fichero dañado o incompleto:{place} ({type(root).__name__}: {cause}). Bórralo y vuelve a "
-                "ejecutar el comando con internet: se descarga de nuevo.")
-    first = str(chain[0]).splitlines()[0] if str(chain[0]) else ""
-    return f"error inesperado: {type(chain[0]).__name__}: {first[:300]}"
+    where = data.keras_home() / item.cache_file if item.cache_file else item.find()
+    return errors.explain(error, host=_host(item), source=item.source, path=where, again="el comando")
 
 
 # --------------------------------------------------------------------------- command

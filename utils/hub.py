@@ -9,10 +9,12 @@ Keras 3 weight that shares the same storage: ``trainable=True`` really fine-tune
 
 from __future__ import annotations
 
+import os
 import platform
 
 import keras
 
+from . import errors
 from .data import CourseDataError
 from .keras_internals import track_variable
 
@@ -45,11 +47,15 @@ def load_hub_module(handle: str):
                 f"El modelo de TF Hub «{handle}» usa operaciones que esta instalación de TensorFlow no tiene.\n"
                 f"Causa: {str(error).splitlines()[0][:300]}\nQué hacer: {todo}"
             ) from error
+        local = "://" not in handle
+        todo = (f"comprueba que {handle} es una carpeta SavedModel completa." if local and not errors.is_network(error)
+                else errors.explain(error, host="tfhub.dev / www.kaggle.com", source=handle,
+                                    path=os.environ.get("TFHUB_CACHE_DIR")))
         raise CourseDataError(
             f"No se ha podido cargar el modelo de TF Hub «{handle}».\n"
             f"Causa: {type(error).__name__}: {str(error)[:300]}\n"
-            "Qué hacer: conéctate a internet (el modelo se descarga una vez a la caché de TF Hub, "
-            "variable TFHUB_CACHE_DIR) o pasa la ruta de una carpeta SavedModel ya descargada."
+            f"Qué hacer: {todo} (se descarga una vez a la caché de TF Hub, TFHUB_CACHE_DIR; también puedes "
+            "pasar la ruta de una carpeta SavedModel ya descargada)."
         ) from error
 
 

@@ -49,3 +49,10 @@ def resolve_auto_jit_as_on_gpu():
         trainer.Trainer._resolve_auto_jit_compile = original
 
     return undo
+
+
+def sublayers(layer, recursive: bool = False) -> list:
+    """The layers directly inside ``layer`` (or all of them, ``recursive``); Keras 3 has
+    ``Model.layers`` but nothing public for a plain ``Layer`` that holds others (e.g. a
+    KerasHub transformer block)."""
+    return list(layer._flatten_layers(include_self=False, recursive=recursive))

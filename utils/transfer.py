@@ -48,9 +48,12 @@ _BLOCK_PATTERNS = [
     re.compile(r"^(conv\d+_block\d+)_"),    # ResNet: conv4_block2_1_conv
     re.compile(r"^conv_(?:dw|pw|pad)_(\d+)"),  # MobileNet v1: conv_dw_5 / conv_pw_5
     re.compile(r"^(block\d+[a-z]?)_"),      # EfficientNet block2a_, Xception/VGG block3_
-    re.compile(r"^(mixed\d+)"),             # InceptionV3
-    re.compile(r"^(stage_\d+_block_\d+)"),  # ConvNeXt
+    re.compile(r"^(mixed\d+)"),             # InceptionV3 (the block's last layer: see _CLOSING)
+    re.compile(r"^convnext_[a-z]+_(stage_\d+_block_\d+)_"),  # ConvNeXt: convnext_tiny_stage_0_block_0_…
 ]
+# InceptionV3 names a block by its LAST layer (the concatenation mixedN): the unnamed layers before
+# it belong to it, not to the block before.
+_CLOSING = re.compile(r"^mixed\d+")
 
 
 def _keras():
@@ -216,11 +219,22 @@ def layer_blocks(base) -> list[tuple[str, list]]:
     """The backbone's layers grouped into its architectural blocks, bottom → top.
 
     Blocks come from the layer names of ``keras.applications`` (``block_13_*``,
-    ``conv4_block2_*``, ``block6a_*``...). Layers before the first block form "stem";
-    an unnamed layer after a block (e.g. an ``add`` or the final ``Conv_1``) joins the
-    block before it. Layers without weights are kept (they are harmless to unfreeze).
+    ``conv4_block2_*``, ``block6a_*``, ``convnext_tiny_stage_2_block_5_*``...). Layers before the
+    first block form "stem"; an unnamed layer after a block (e.g. an ``add`` or the final
+    ``Conv_1``) joins the block before it, except in InceptionV3, whose blocks are named by their
+    last layer (``mixedN``): there the unnamed layers join the block that they lead into, and the
+    stem ends at the last pooling before ``mixed0``. Layers without weights are kept (they are
+    harmless to unfreeze).
     """
     blocks: list[tuple[str, list]] = []
+    pending: list = []  # unnamed layers not yet placed
+
+    def add(key, layers):
+        if blocks and blocks[-1][0] == key:
+            blocks[-1][1].extend(layers)
+        else:
+            blocks.append((key, list(layers)))
+
     for layer in base.layers:
         key = None
         for pattern in _BLOCK_PATTERNS:
@@ -231,12 +245,41 @@ def layer_blocks(base) -> list[tuple[str, list]]:
                     key = f"conv_{key}"
                 break
         if key is None:
-            key = blocks[-1][0] if blocks else "stem"
-        if blocks and blocks[-1][0] == key:
-            blocks[-1][1].append(layer)
+            pending.append(layer)
+            continue
+        sub = re.match(r"^mixed(\d+)_(\d+)$", layer.name)  # InceptionV3: mixed9_0 ∈ mixed9, mixed9_1 ∈ mixed10
+        if sub:
+            key = f"mixed{int(sub.group(1)) + int(sub.group(2))}"
+        if _CLOSING.match(layer.name):  # the pending layers lead into this block
+            if not blocks:
+                pools = [i for i, l in enumerate(pending) if "pool" in type(l).__name__.lower()]
+                cut = pools[-1] + 1 if pools else 0
+                if cut:
+                    add("stem", pending[:cut])
+                pending = pending[cut:]
+            add(key, pending + [layer])
         else:
-            blocks.append((key, [layer]))
+            add(blocks[-1][0] if blocks else "stem", pending) if pending else None
+            add(key, [layer])
+        pending = []
+    if pending:
+        add(blocks[-1][0] if blocks else "stem", pending)
     return blocks
+
+
+def layer_groups(model) -> list[list]:
+    """Layer groups of a :func:`build_classifier` model for :mod:`utils.finetune` (bottom → top).
+
+    One group per block of the backbone (see :func:`layer_blocks`; only layers with weights),
+    then the head: the layers with weights after the backbone.
+    """
+    base = _find_backbone(model)
+    groups = [[l for l in layers if l.weights] for _, layers in layer_blocks(base)]
+    chain = list(model.layers)
+    head = [l for l in chain[chain.index(base) + 1:] if l.weights]
+    if not head:
+        raise ValueError(f"«{model.name}» no tiene capas con pesos después de la red base (la cabeza).")
+    return [g for g in groups if g] + [head]
 
 
 def _is_batchnorm(layer) -> bool:

@@ -136,6 +136,18 @@ def classifier_layer_groups(classifier) -> list[list]:
     return [[layer] for layer in lm_utils.encoder_layers(encoder)] + [head]
 
 
+def layer_groups(model) -> list[list]:
+    """Layer groups (bottom → top) of a language model or of a :func:`build_classifier` model:
+    the embedding, each LSTM, then the head (``lm_head``, or ``head_dense`` + ``output``)."""
+    names = [layer.name for layer in model.layers]
+    if "lm_head" in names:
+        return lm_layer_groups(model)
+    if "encoder" in names:
+        return classifier_layer_groups(model)
+    raise ValueError("Este modelo no es un modelo de lenguaje (falta 'lm_head') ni un clasificador de "
+                     "build_classifier() (falta 'encoder').")
+
+
 def freeze_all_but_top(layer_groups: Sequence[Sequence], n_top: int) -> None:
     """Make only the ``n_top`` highest groups trainable (the rest frozen). Recompile afterwards."""
     if not 1 <= n_top <= len(layer_groups):
