@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from utils import lm
+from utils import config, lm
 
 
 def test_tokenize_splits_punctuation_and_lowercases():
@@ -55,6 +55,14 @@ def test_lm_dataset_batches():
     x, y = batches[0]
     assert x.shape == (4, 10)
     np.testing.assert_array_equal(x.numpy()[:, 1:], y.numpy()[:, :-1])
+
+
+def test_lm_dataset_shuffles_with_the_course_seed(monkeypatch):
+    ids = np.arange(3, 203)
+    first = lambda ds: next(iter(ds))[0].numpy()
+    monkeypatch.setattr(config, "SEED", 7)  # what COURSE_SEED=7 does
+    np.testing.assert_array_equal(first(lm.lm_dataset(ids, 10, 4)), first(lm.lm_dataset(ids, 10, 4, seed=7)))
+    assert not np.array_equal(first(lm.lm_dataset(ids, 10, 4)), first(lm.lm_dataset(ids, 10, 4, seed=8)))
 
 
 def test_pad_and_encode_texts():

@@ -28,6 +28,24 @@ def test_history_one_panel_per_metric_train_solid_val_dashed():
     assert fig.axes[1].lines[2].get_ydata()[0] == pytest.approx(0.72)
 
 
+def test_labels_shown_to_students_are_spanish():
+    for name, label in [("accuracy", "exactitud"), ("loss", "pérdida"), ("perplexity", "perplejidad"),
+                        ("val_accuracy", "exactitud (validación)"), ("learning_rate", "tasa de aprendizaje")]:
+        assert plots.metric_label(name) == label
+    fig = plots.plot_history(HISTORY)
+    shown = [fig.axes[0].get_xlabel()] + [ax.get_title() for ax in fig.axes]
+    shown += [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
+    fig = plots.plot_histories({"cnn": HISTORY}, metric="loss")
+    ax = fig.axes[0]
+    shown += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()] + [t.get_text() for t in ax.get_legend().get_texts()]
+    fig = plots.plot_model_comparison({"densa": {"accuracy": 0.8, "loss": 0.5}})
+    shown += [ax.get_title() for ax in fig.axes]
+    english = {"accuracy", "loss", "epoch", "epochs", "perplexity", "train", "training", "validation"}
+    for text in shown:
+        assert not english & set(text.lower().replace("(", " ").replace(")", " ").replace(".", " ").split()), text
+    assert "época" in shown and "exactitud" in shown and "pérdida" in shown
+
+
 def test_history_errors():
     with pytest.raises(ValueError, match="History"):
         plots.plot_history({})
@@ -72,6 +90,10 @@ def test_curves_filters_maps_attention_embeddings():
     assert len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="valores"):
         plots.plot_curves([1, 2], {"a": [1]})
+    fig = plots.plot_curves([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, bands={"a": [0.1, 0.2, 0.1]})
+    assert len(fig.axes[0].collections) == 1  # one shaded band, only for «a»
+    with pytest.raises(ValueError, match="no existen"):
+        plots.plot_curves([1, 2], {"a": [1, 2]}, bands={"z": [0, 0]})
     assert len(plots.plot_filters(np.random.rand(3, 3, 3, 8)).axes) == 8
     with pytest.raises(ValueError, match="convolución"):
         plots.plot_filters(np.zeros((3, 3)))
@@ -89,3 +111,16 @@ def test_curves_filters_maps_attention_embeddings():
 def test_heatmap_overlay_resizes():
     fig = plots.plot_heatmap_overlay(np.random.rand(32, 32, 3), np.random.rand(4, 4))
     assert fig.axes[0].images[1].get_array().shape == (32, 32)
+
+
+def test_confusion_matrix_refuses_probabilities_instead_of_truncating_them():
+    with pytest.raises(ValueError, match="probabilidades"):
+        plots.plot_confusion_matrix([1, 0, 1, 0], [0.9, 0.2, 0.7, 0.1])
+    fig = plots.plot_confusion_matrix([1, 0, 1, 0], np.array([0.9, 0.2, 0.7, 0.1]) > 0.5)
+    assert "100.0%" in fig.axes[0].get_title()
+
+
+def test_image_grid_names_one_hot_labels_by_their_class():
+    images = np.zeros((2, 4, 4))
+    fig = plots.plot_image_grid(images, labels=np.eye(3)[[2, 1]], class_names=["a", "b", "c"])
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["c", "b"]

@@ -348,11 +348,13 @@ def load_pretrained(constructor, **kwargs):
         failure = error
     name = getattr(constructor, "__name__", str(constructor))
     folder = keras_home() / "models"
+    todo = errors.explain(failure, host="storage.googleapis.com", path=folder)
+    if todo.startswith("error inesperado"):
+        raise failure  # neither the network nor a damaged file: Keras's own error says more
     raise CourseDataError(
         f"No se han podido obtener los pesos de ImageNet de {name} ({kwargs}).\n"
         f"Causa: {type(failure).__name__}: {str(failure)[:300]}\n"
-        f"Qué hacer: {errors.explain(failure, host='storage.googleapis.com', path=folder)} "
-        f"(los pesos se guardan una vez en {folder})."
+        f"Qué hacer: {todo} (los pesos se guardan una vez en {folder})."
     ) from failure
 
 

@@ -23,7 +23,13 @@ METRIC_NAMES = {
     "loss": "pérdida", "accuracy": "exactitud", "acc": "exactitud",
     "binary_accuracy": "exactitud", "sparse_categorical_accuracy": "exactitud",
     "auc": "AUC", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "perplexity": "perplejidad",
-    "root_mean_squared_error": "RMSE", "mean_absolute_error": "MAE",
+    "root_mean_squared_error": "RMSE", "mean_absolute_error": "MAE", "mean_squared_error": "MSE",
+    "categorical_accuracy": "exactitud", "top_k_categorical_accuracy": "exactitud top-k",
+    "sparse_top_k_categorical_accuracy": "exactitud top-k", "ppl": "perplejidad",
+    "learning_rate": "tasa de aprendizaje", "lr": "tasa de aprendizaje", "epoch": "época",
+    "precision": "precisión", "recall": "exhaustividad", "f1_score": "F1", "r2_score": "R²",
+    "binary_crossentropy": "entropía cruzada", "sparse_categorical_crossentropy": "entropía cruzada",
+    "categorical_crossentropy": "entropía cruzada",
 }
 
 
@@ -44,7 +50,9 @@ def color(i: int) -> str:
 
 
 def metric_label(name: str) -> str:
-    """Spanish label for a Keras metric name."""
+    """Spanish label for a Keras metric name (``val_accuracy`` → ``exactitud (validación)``)."""
+    if name.startswith("val_"):
+        return f"{metric_label(name[4:])} (validación)"
     return METRIC_NAMES.get(name, name.replace("_", " "))
 
 
@@ -91,7 +99,7 @@ def plot_history(history, metrics: Sequence[str] | None = None, title: str | Non
         if f"val_{m}" in h:
             val = np.asarray(h[f"val_{m}"])
             ax.plot(epochs, val, "--", color=c, label=f"{prefix}validación")
-            lower_is_better = m in ("loss", "mae", "mse", "rmse", "perplexity") or "error" in m
+            lower_is_better = m in ("loss", "mae", "mse", "rmse", "perplexity", "ppl") or "error" in m
             best = int(np.argmin(val) if lower_is_better else np.argmax(val))
             ax.plot(epochs[best], val[best], "o", color=c, markersize=7)
             ax.annotate(f"{val[best]:.3g}", (epochs[best], val[best]), textcoords="offset points",
@@ -130,17 +138,30 @@ def plot_histories(histories: Mapping[str, object], metric: str = "accuracy",
 
 
 def plot_curves(x, curves: Mapping[str, Sequence[float]], xlabel: str = "", ylabel: str = "",
-                title: str | None = None, logx: bool = False, marker: str = "o", ax=None):
-    """Several named curves over the same x (e.g. accuracy vs number of labelled examples)."""
+                title: str | None = None, logx: bool = False, marker: str = "o", ax=None,
+                bands: Mapping[str, Sequence[float]] | None = None):
+    """Several named curves over the same x (e.g. accuracy vs number of labelled examples).
+
+    ``bands`` (optional): for some curves, a half-width per point (e.g. the standard deviation
+    over several seeds), drawn as a shaded band ``y ± band`` in the curve's colour.
+    """
     if not curves:
         raise ValueError("Pasa al menos una curva: {'nombre': valores}.")
     x = np.asarray(x)
+    unknown = sorted(set(bands or {}) - set(curves))
+    if unknown:
+        raise ValueError(f"Bandas de curvas que no existen: {unknown}. Curvas: {list(curves)}.")
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
     for i, (name, ys) in enumerate(curves.items()):
         ys = np.asarray(ys, dtype=float)
         if ys.shape != x.shape:
             raise ValueError(f"La curva «{name}» tiene {ys.shape} valores y x tiene {x.shape}.")
         ax.plot(x, ys, marker=marker, color=color(i), label=name)
+        if bands and name in bands:
+            band = np.asarray(bands[name], dtype=float)
+            if band.shape != x.shape:
+                raise ValueError(f"La banda de «{name}» tiene {band.shape} valores y x tiene {x.shape}.")
+            ax.fill_between(x, ys - band, ys + band, color=color(i), alpha=0.15, linewidth=0)
     if logx:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
@@ -155,18 +176,27 @@ def plot_curves(x, curves: Mapping[str, Sequence[float]], xlabel: str = "", ylab
 def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = None,
                           normalize: bool = True, title: str | None = None):
     """Confusion matrix (rows: true class, columns: prediction), normalised per row by default."""
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    y_true, y_pred = (np.asarray(v).ravel() for v in (y_true, y_pred))
+    y_true, y_pred = (v.astype(int) if v.dtype == bool else v for v in (y_true, y_pred))
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_true e y_pred deben tener la misma longitud ({len(y_true)} ≠ {len(y_pred)})."
         )
+    for what, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.size and (not np.issubdtype(values.dtype, np.number) or np.any(values != np.round(values))
+                            or values.min() < 0):
+            raise ValueError(
+                f"{what} debe tener clases (enteros ≥ 0) y tiene valores como {values[:3].tolist()}: si son "
+                "probabilidades o logits, conviértelas antes (argmax por filas, o p > 0.5 con una salida)."
+            )
+    from sklearn.metrics import confusion_matrix
+
     n = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
     if class_names is not None:
         if len(class_names) < n:
             raise ValueError(f"Hay {n} clases en los datos y solo {len(class_names)} nombres.")
         n = len(class_names)
-    cm = np.zeros((n, n), dtype=float)
-    np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)
+    cm = confusion_matrix(y_true.astype(int), y_pred.astype(int), labels=range(n)).astype(float)
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
     size = max(4, 0.55 * n + 2)
@@ -205,8 +235,9 @@ def plot_image_grid(images, labels=None, predictions=None, class_names=None, nco
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.8 * nrows), squeeze=False)
 
-    def name(k):
-        k = int(np.asarray(k).ravel()[0]) if np.ndim(k) else int(k)
+    def name(k):  # a class index, or a one-hot / probability vector (its argmax)
+        k = np.asarray(k)
+        k = int(np.argmax(k)) if k.size > 1 else int(k.ravel()[0])
         return class_names[k] if class_names is not None else str(k)
 
     for i, ax in enumerate(axes.ravel()):
