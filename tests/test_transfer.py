@@ -171,30 +171,6 @@ def _toy_backbone():
     return keras.Model(inputs, x, name="toy_backbone")
 
 
-def test_gradual_unfreezing_stages():
-    keras.utils.set_random_seed(0)
-    backbone = _toy_backbone()
-    assert [n for n, _ in transfer.layer_blocks(backbone)] == ["stem", "block_1", "block_2", "block_3"]
-    model = transfer.build_classifier(backbone, None)
-    seen = []
-
-    def make_optimizer(groups):
-        seen.append(len(groups))
-        return discriminative_optimizer(groups, learning_rate=1e-3)
-
-    x = np.random.default_rng(0).normal(size=(8, 16, 16, 3)).astype("float32")
-    ds = tf.data.Dataset.from_tensor_slices((x, np.arange(8) % 2)).batch(8)
-    history = transfer.gradual_unfreezing(
-        model, backbone, ds, stages=[0, 1, 2], make_optimizer=make_optimizer,
-        loss=keras.losses.BinaryCrossentropy(from_logits=True), validation_data=ds)
-    assert seen == [1, 2, 3]  # head, then one more block per stage
-    assert history["stage"] == [0, 1, 2] and len(history["val_loss"]) == 3
-    assert backbone.get_layer("block_2_conv").trainable and not backbone.get_layer("block_1_conv").trainable
-    assert not backbone.get_layer("block_3_BN").trainable  # BatchNorm stays frozen
-    with pytest.raises(ValueError, match="stages"):
-        transfer.gradual_unfreezing(model, backbone, ds, [], make_optimizer, "mse")
-
-
 def test_load_backbone_validation_and_offline_error(monkeypatch):
     import keras
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import lm, ulmfit
+from utils import finetune, lm, ulmfit
 
 
 def test_slanted_triangular_shape():
@@ -84,10 +84,10 @@ def test_layer_groups_and_freezing():
     clf = ulmfit.classifier_from_lm(model)
     groups = ulmfit.classifier_layer_groups(clf)
     assert [g[0].name for g in groups] == ["embedding", "lstm_1", "lstm_2", "lstm_3", "head_dense"]
-    ulmfit.freeze_all_but_top(groups, 2)
+    finetune.freeze_to(clf, groups, 2)
     assert [all(layer.trainable for layer in g) for g in groups] == [False, False, False, True, True]
     with pytest.raises(ValueError, match="n_top"):
-        ulmfit.freeze_all_but_top(groups, 0)
+        finetune.freeze_to(clf, groups, len(groups) + 1)
     with pytest.raises(ValueError, match="encoder"):
         ulmfit.classifier_layer_groups(model)
 

@@ -139,7 +139,8 @@ def gradual_unfreezing(model, groups: Sequence[Sequence], x, y=None, *, stages: 
         schedule: ``"stlr"`` (slanted triangular within each stage) or ``"constant"``.
         stage_lr_factor: each stage's rate is the previous one × this (ULMFiT halves it: 0.5).
         optimizer, optimizer_kwargs: the Keras optimizer to wrap (``"adam"``, ``"adamw"``…).
-        loss, metrics: default: :func:`default_loss_and_metrics` (the model returns logits).
+        loss, metrics: default: :func:`default_loss_and_metrics` (the model returns logits); the
+            default metric (accuracy) is added also when only ``loss`` is given (``metrics=[]``: none).
         **compile_kwargs: more arguments of ``model.compile`` (e.g. ``run_eagerly=True``).
 
     Returns the history of every epoch of every stage in one dict, with ``"stage"`` (0, 1, …)
@@ -159,8 +160,14 @@ def gradual_unfreezing(model, groups: Sequence[Sequence], x, y=None, *, stages: 
     if steps_per_epoch < 1:
         raise ValueError("No se sabe cuántos lotes tiene el dataset (la tasa triangular lo necesita): "
                          "añade .apply(tf.data.experimental.assert_cardinality(número_de_lotes)).")
-    if loss is None:
-        loss, default_metrics = default_loss_and_metrics(model)
+    if loss is None or metrics is None:
+        try:
+            default_loss, default_metrics = default_loss_and_metrics(model)
+        except ValueError:  # probabilities out: only acceptable with the caller's own loss
+            if loss is None:
+                raise
+            default_loss, default_metrics = loss, ["accuracy"]
+        loss = default_loss if loss is None else loss
         metrics = default_metrics if metrics is None else metrics
     verbose = config.verbose() if verbose is None else verbose
     history: dict[str, list[float]] = {}

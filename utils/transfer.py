@@ -8,8 +8,8 @@ Plumbing that the lesson relies on but does not teach line by line:
   → global pooling → head``, a plain chain of layers.
 * :func:`feature_model` / :func:`extract_features`: pooled features of one or several
   layers, labels kept aligned (one pass over the dataset).
-* :func:`layer_blocks`, :func:`freeze_up_to`, :func:`unfreeze_top_blocks`,
-  :func:`gradual_unfreezing`: what is trained and when.
+* :func:`layer_blocks`, :func:`layer_groups`, :func:`freeze_up_to`, :func:`unfreeze_top_blocks`:
+  what is trained (the training loop itself is :func:`utils.finetune.gradual_unfreezing`).
 * :func:`grad_cam`: where the network "looks" (Selvaraju et al. 2017).
 * :func:`trainable_counts`, :func:`images_per_second`: numbers for the comparison tables.
 * :func:`load_cats_vs_dogs_splits`: train / validation / test with the validation held out of
@@ -243,7 +243,7 @@ def held_out_split(labels, n_val: int, seed: int | None = None) -> tuple[np.ndar
     per_class[np.argsort(-counts)[: n_val - per_class.sum()]] += 1
     val = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, per_class)])
     train = np.setdiff1d(np.arange(len(labels)), val)
-    return rng.permutation(train), np.sort(val)
+    return rng.permutation(train), rng.permutation(val)  # classes mixed (a sorted folder lists them in order)
 
 
 def load_cats_vs_dogs_splits(image_size=(160, 160), batch_size: int = 32, n_train: int | None = None,
@@ -412,43 +412,6 @@ def trainable_counts(model) -> dict[str, int]:
     trainable = int(sum(np.prod(v.shape) for v in model.trainable_weights))
     frozen = int(sum(np.prod(v.shape) for v in model.non_trainable_weights))
     return {"entrenables": trainable, "congelados": frozen}
-
-
-def gradual_unfreezing(model, base, train_ds, stages: Sequence[int], make_optimizer: Callable,
-                       loss, metrics=None, epochs_per_stage: int = 1, validation_data=None,
-                       head=None, train_bn: bool = False, verbose: int | None = None) -> dict[str, list[float]]:
-    """Gradual unfreezing (ULMFiT): stages of *unfreeze → recompile → fit*.
-
-    At stage ``k`` the top ``stages[k]`` blocks of ``base`` are trainable (0 = only the head).
-    ``make_optimizer(groups)`` receives the trainable layer groups ordered bottom → top
-    (one list of layers per unfrozen block, then the head) and returns a fresh optimizer,
-    e.g. ``lambda groups: optim.discriminative_optimizer(groups, 1e-3)``.
-    ``verbose`` goes to every stage's ``fit``; ``None`` means :func:`utils.config.verbose`
-    (progress bars in full mode, silence in fast mode).
-
-    Returns the concatenated history (plus ``"stage"``: the stage of each epoch).
-    """
-    if not stages or any((not isinstance(s, (int, np.integer))) or s < 0 for s in stages):
-        raise ValueError("stages debe ser una lista no vacía de enteros ≥ 0, p. ej. [0, 2, 4].")
-    if epochs_per_stage < 1:
-        raise ValueError(f"epochs_per_stage debe ser ≥ 1 (recibido {epochs_per_stage}).")
-    if head is None:
-        head = model.layers[-1]
-    verbose = config.verbose() if verbose is None else verbose
-    history: dict[str, list[float]] = {}
-    for k, n in enumerate(stages):
-        names = unfreeze_top_blocks(base, int(n), train_bn=train_bn)
-        blocks = dict(layer_blocks(base))
-        groups = [[l for l in blocks[b] if l.trainable and l.weights] for b in names]
-        groups = [g for g in groups if g] + [head]
-        with model.distribute_strategy.scope():  # the optimizer's variables live with the model's
-            model.compile(optimizer=make_optimizer(groups), loss=loss, metrics=list(metrics or []))
-        h = model.fit(train_ds, validation_data=validation_data, epochs=epochs_per_stage,
-                      shuffle=False, verbose=verbose)  # a tf.data dataset shuffles itself
-        for key, values in h.history.items():
-            history.setdefault(key, []).extend(float(v) for v in values)
-        history.setdefault("stage", []).extend([k] * len(h.history.get("loss", [])))
-    return history
 
 
 # --------------------------------------------------------------------------- inspection
