@@ -1,4 +1,4 @@
-"""Every backbone family that notebook 03 names goes through the helpers its full mode calls.
+"""Every backbone family that notebook 04 names goes through the helpers its full mode calls.
 
 Keras builds each one offline with ``weights=None`` (random weights), so a bug that only full mode
 or Colab would reach (a family whose layer names the block rules do not know, an off-by-one top

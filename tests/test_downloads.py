@@ -149,8 +149,8 @@ def test_write_download_lines_rewrites_only_that_line(tmp_path):
 
 
 def test_selection_of_notebooks_and_modes():
-    keys, names = download.resolve_selection(["3"], ("rápido",))
-    assert names == ["03_transfer_learning_vision"] and "mobilenetv2_035_128_notop" in keys
+    keys, names = download.resolve_selection(["4"], ("rápido",))
+    assert names == ["04_transfer_learning_vision"] and "mobilenetv2_035_128_notop" in keys
     assert "efficientnetv2s_notop" not in keys
     keys, _ = download.resolve_selection(["todos"])
     assert set(keys) == {k for p in NOTEBOOKS for keys in _declared(_notebook(p)).values() for k in keys}

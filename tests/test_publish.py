@@ -31,9 +31,9 @@ def test_each_notebook_opens_its_own_release_on_colab_and_kaggle():
 def test_a_new_home_is_written_into_badges_and_setup_cells(monkeypatch):
     monkeypatch.setattr(config, "REPO", "otra-universidad/curso-dl")
     monkeypatch.setattr(config, "VERSION", "3.1.4")
-    text = publish.render_notebook(ROOT / "notebooks" / "05_secuencias_atencion.ipynb")
+    text = publish.render_notebook(ROOT / "notebooks" / "06_secuencias_atencion.ipynb")
     nb = nbformat.reads(text, as_version=4)
-    assert "github/otra-universidad/curso-dl/blob/v3.1.4/notebooks/05_secuencias_atencion.ipynb" in nb.cells[0].source
+    assert "github/otra-universidad/curso-dl/blob/v3.1.4/notebooks/06_secuencias_atencion.ipynb" in nb.cells[0].source
     assert "curso-deep-learning-es" not in text
     setup = next(c.source for c in nb.cells if "setup(seed=" in c.source)
     assert 'REPO, VERSION = "otra-universidad/curso-dl", "3.1.4"' in setup

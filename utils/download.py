@@ -1,8 +1,8 @@
 """Prepare a lab without internet: download once everything that chosen notebooks need.
 
-    python -m utils.download 03 07 --modo completo
+    python -m utils.download 04 08 --modo completo
     python -m utils.download todos                  # every notebook, fast and full mode
-    python -m utils.download 04 --lista             # only say what is missing and how big
+    python -m utils.download 05 --lista             # only say what is missing and how big
 
 Every item goes into ``$KERAS_HOME`` (default ``~/.keras``) with the notebooks' own download
 calls (the entries of :data:`utils.data.DOWNLOADS`); the caches of TF Hub, KaggleHub and Hugging

@@ -1,4 +1,4 @@
-"""Text helpers of the NLP notebooks (04 word embeddings, 05 sequences and attention).
+"""Text helpers of the NLP notebooks (05 word embeddings, 06 sequences and attention).
 
 * :func:`make_vectorizer`: a ``keras.layers.TextVectorization`` adapted to some texts.
 * :func:`cosine_similarity` and :class:`WordVectors`: look-up, nearest neighbours and
@@ -6,7 +6,7 @@
 * :func:`embedding_matrix`: the initial weights of a ``keras.layers.Embedding`` built from
   pretrained vectors for the vocabulary of a ``TextVectorization`` layer.
 * :func:`softmax` and :func:`scaled_dot_product_attention`: self-attention in NumPy, as
-  written by hand in notebook 05.
+  written by hand in notebook 06.
 * :class:`TokenAndPositionEmbedding`: token + learned position embeddings for Transformers.
 """
 

@@ -1,4 +1,4 @@
-"""Transfer learning with ``keras.applications`` backbones (notebook 03).
+"""Transfer learning with ``keras.applications`` backbones (notebook 04).
 
 Plumbing that the lesson relies on but does not teach line by line:
 
