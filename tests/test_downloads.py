@@ -154,7 +154,7 @@ def test_selection_of_notebooks_and_modes():
     assert "efficientnetv2s_notop" not in keys
     keys, _ = download.resolve_selection(["todos"])
     assert set(keys) == {k for p in NOTEBOOKS for keys in _declared(_notebook(p)).values() for k in keys}
-    assert download.resolve_selection(["imdb", "05"])[0] == ["imdb"]  # once each
+    assert download.resolve_selection(["imdb", "06"])[0] == ["imdb"]  # once each (06 only needs IMDB)
     with pytest.raises(download.SelectionError, match="no es un cuaderno"):
         download.resolve_selection(["42"])
 
