@@ -70,12 +70,33 @@ def test_decode_imagenet_checks_shape():
 needs = lambda name: pytest.mark.skipif(not data.is_cached(name), reason=f"{name} no está en la caché de Keras (sin internet)")
 
 
-@needs("cats_and_dogs")
-def test_cats_vs_dogs_fast_subset():
-    train_ds, val_ds, names = data.load_cats_vs_dogs(image_size=(64, 64), n_train=40, n_val=20)
+def test_held_out_split_is_stratified_disjoint_and_reproducible():
+    labels = np.array([0] * 60 + [1] * 40)
+    train, val = data.held_out_split(labels, 20, seed=3)
+    assert len(val) == 20 and len(train) == 80 and not set(train) & set(val)
+    assert np.sum(labels[val] == 1) == 8  # same balance as the whole set (40 %)
+    again_train, again_val = data.held_out_split(labels, 20, seed=3)
+    np.testing.assert_array_equal(val, again_val)
+    assert not np.array_equal(val, data.held_out_split(labels, 20, seed=4)[1])
+    with pytest.raises(ValueError, match="n_val"):
+        data.held_out_split(labels, 100)
+
+
+def test_cats_vs_dogs_splits_keep_test_apart():
+    if not data.is_cached("cats_and_dogs"):
+        pytest.skip("sin el conjunto de gatos y perros en la caché de Keras")
+    train_ds, val_ds, test_ds, class_names = data.load_cats_vs_dogs(32, n_train=40, n_val=20, n_test=10)
+    sizes = [int(sum(len(y) for _, y in ds)) for ds in (train_ds, val_ds, test_ds)]
+    assert sizes == [40, 20, 10] and class_names == ["cats", "dogs"]
     x, y = data.dataset_to_numpy(val_ds)
-    assert names == ["cats", "dogs"] and x.shape == (20, 64, 64, 3) and sorted(np.bincount(y)) == [10, 10]
+    assert x.shape == (20, 32, 32, 3) and sorted(np.bincount(y)) == [10, 10]  # stratified
     assert 0 <= x.min() and x.max() <= 255
+    root = data.fetch("cats_and_dogs")
+    files, labels, _ = data._image_files(root / "train")
+    test_files, _, _ = data._image_files(root / "validation")
+    train_idx, val_idx = data.held_out_split(labels, 20)
+    assert not set(files[train_idx]) & set(files[val_idx])  # validation comes out of the training folder
+    assert not set(files) & set(test_files)  # and the test folder is a different one
 
 
 @needs("imdb")

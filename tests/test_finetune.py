@@ -75,14 +75,8 @@ def test_every_course_classifier_returns_logits():
         finetune.default_loss_and_metrics(model)  # raises on softmax/sigmoid outputs
 
 
-def test_gradual_unfreezing_of_an_lstm_classifier_learns_top_first():
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.integers(4, 30, (128, 8)).astype("int32")
-    y = rng.integers(0, 2, 128)
-    x[y == 1, rng.integers(0, 8, int(y.sum()))] = 3  # class 1 ⇔ the review contains token 3
-    model = lm.build_lstm_lm(30, embed_dim=16, hidden_dim=16, num_layers=1, embed_dropout=0, dropout=0)
-    clf = ulmfit.classifier_from_lm(model, dropout=0.0)
+def test_gradual_unfreezing_of_an_lstm_classifier_learns_top_first(token_task):
+    x, y, clf = token_task
     groups = finetune.layer_groups(clf)
     embedding_before = groups[0][0].get_weights()[0].copy()
     history = finetune.gradual_unfreezing(clf, groups, x, y, epochs_per_stage=[2, 2, 5], learning_rate=1e-2,

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
@@ -266,18 +264,6 @@ def test_extract_features_progress_follows_the_mode(base, monkeypatch, capsys, f
     assert "3/3" in capsys.readouterr().out
 
 
-def test_held_out_split_is_stratified_disjoint_and_reproducible():
-    labels = np.array([0] * 60 + [1] * 40)
-    train, val = transfer.held_out_split(labels, 20, seed=3)
-    assert len(val) == 20 and len(train) == 80 and not set(train) & set(val)
-    assert np.sum(labels[val] == 1) == 8  # same balance as the whole set (40 %)
-    again_train, again_val = transfer.held_out_split(labels, 20, seed=3)
-    np.testing.assert_array_equal(val, again_val)
-    assert not np.array_equal(val, transfer.held_out_split(labels, 20, seed=4)[1])
-    with pytest.raises(ValueError, match="n_val"):
-        transfer.held_out_split(labels, 100)
-
-
 def test_binomial_interval():
     lo, hi = transfer.binomial_interval(0.9, 200)
     assert lo < 0.9 < hi and hi - lo == pytest.approx(0.084, abs=0.002)
@@ -286,19 +272,3 @@ def test_binomial_interval():
     assert transfer.binomial_interval(1.0, 50)[1] == pytest.approx(1.0)
     with pytest.raises(ValueError):
         transfer.binomial_interval(1.2, 10)
-
-
-def test_cats_vs_dogs_splits_keep_test_apart():
-    from utils import data
-
-    if not data.is_cached("cats_and_dogs"):
-        pytest.skip("sin el conjunto de gatos y perros en la caché de Keras")
-    train_ds, val_ds, test_ds, class_names = transfer.load_cats_vs_dogs_splits(32, n_train=40, n_val=20, n_test=10)
-    sizes = [int(sum(len(y) for _, y in ds)) for ds in (train_ds, val_ds, test_ds)]
-    assert sizes == [40, 20, 10] and class_names == ["cats", "dogs"]
-    root = data.fetch("cats_and_dogs")
-    files, labels, _ = transfer._image_files(root / "train")
-    test_files, _, _ = transfer._image_files(root / "validation")
-    train_idx, val_idx = transfer.held_out_split(labels, 20)
-    assert not set(files[train_idx]) & set(files[val_idx])  # validation comes out of the training folder
-    assert not set(files) & set(test_files)  # and the test folder is a different one

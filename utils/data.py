@@ -191,6 +191,26 @@ def fetch(name: str) -> Path:
     return path / spec["inner"] if spec.get("extract") else path
 
 
+def _per_class(labels, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, how many of each)`` for a stratified sample of ``n`` of ``labels``."""
+    classes, counts = np.unique(labels, return_counts=True)
+    per_class = np.floor(counts / counts.sum() * n).astype(int)
+    per_class[np.argsort(-counts)[: n - per_class.sum()]] += 1
+    return classes, per_class
+
+
+def held_out_split(labels, n_val: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, val)`` with ``n_val`` examples held out, stratified by label (reproducible)."""
+    labels = np.asarray(labels)
+    if not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(labels):
+        raise ValueError(f"n_val debe ser un entero entre 1 y {len(labels) - 1} (recibido {n_val!r}).")
+    rng = np.random.default_rng(SEED if seed is None else seed)
+    classes, per_class = _per_class(labels, n_val)
+    val = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, per_class)])
+    train = np.setdiff1d(np.arange(len(labels)), val)
+    return rng.permutation(train), rng.permutation(val)  # classes mixed (a sorted folder lists them in order)
+
+
 def subsample(x, y, n: int | None, seed: int = SEED):
     """Return ``n`` examples of ``(x, y)``, stratified by label; all of them when ``n`` is None."""
     x, y = np.asarray(x), np.asarray(y)
@@ -201,9 +221,7 @@ def subsample(x, y, n: int | None, seed: int = SEED):
     if n <= 0:
         raise ValueError(f"n debe ser positivo (recibido: {n}).")
     rng = np.random.default_rng(seed)
-    classes, counts = np.unique(y, return_counts=True)
-    per_class = np.floor(counts / counts.sum() * n).astype(int)
-    per_class[np.argsort(-counts)[: n - per_class.sum()]] += 1
+    classes, per_class = _per_class(y, n)
     idx = np.concatenate([
         rng.choice(np.flatnonzero(y == c), k, replace=False) for c, k in zip(classes, per_class)
     ])
@@ -267,21 +285,32 @@ def images_dataset(files, labels, image_size=(160, 160), batch_size: int = 32,
 
 
 def load_cats_vs_dogs(image_size=(160, 160), batch_size: int = 32, n_train: int | None = None,
-                      n_val: int | None = None, seed: int = SEED):
-    """The filtered Kaggle cats-vs-dogs set of TensorFlow's transfer-learning tutorial.
+                      n_val: int | None = None, n_test: int | None = None, seed: int | None = None):
+    """Cats vs dogs (the filtered Kaggle set of TensorFlow's tutorial) as train / validation / test.
 
-    2,000 training and 1,000 validation JPEGs (fast mode: 400 + 200, same balance).
-    Returns ``train_ds, val_ds, class_names`` (``tf.data``, images float32 in [0, 255];
-    ``train_ds`` is reshuffled every epoch, ``val_ds`` keeps its order).
+    The **validation** images are held out of the set's 2,000 training images (stratified), so
+    they can be used to choose (strategy, backbone, epochs...); the set's own ``validation``
+    folder (1,000 images) is the **test** set, to be used once, at the end.
+
+    Defaults: full mode 1,600 train + 400 validation and 1,000 test; fast mode 400 + 200 and 200.
+    Returns ``train_ds, val_ds, test_ds, class_names`` (``tf.data``, images float32 in [0, 255];
+    only ``train_ds`` is reshuffled every epoch).
     """
+    seed = SEED if seed is None else int(seed)
+    size = (int(image_size), int(image_size)) if isinstance(image_size, (int, np.integer)) else tuple(image_size)
     root = fetch("cats_and_dogs")
-    train_files, train_labels, class_names = _image_files(root / "train")
-    val_files, val_labels, _ = _image_files(root / "validation")
-    train_files, train_labels = subsample(train_files, train_labels, n_train or pick(400, None), seed)
-    val_files, val_labels = subsample(val_files, val_labels, n_val or pick(200, None), seed)
-    train_ds = images_dataset(train_files, train_labels, image_size, batch_size, shuffle=True, seed=seed)
-    val_ds = images_dataset(val_files, val_labels, image_size, batch_size)
-    return train_ds, val_ds, class_names
+    files, labels, class_names = _image_files(root / "train")
+    test_files, test_labels, test_names = _image_files(root / "validation")
+    if test_names != class_names:
+        raise CourseDataError(f"Las carpetas de clases no coinciden: train tiene {class_names} y validation "
+                              f"{test_names}. Borra {root.parent} y vuelve a ejecutar la celda (se descarga de nuevo).")
+    train_idx, val_idx = held_out_split(labels, int(n_val or pick(200, 400)), seed)
+    train_files, train_labels = subsample(files[train_idx], labels[train_idx], n_train or pick(400, None), seed)
+    test_files, test_labels = subsample(test_files, test_labels, n_test or pick(200, None), seed)
+    train_ds = images_dataset(train_files, train_labels, size, batch_size, shuffle=True, seed=seed)
+    val_ds = images_dataset(files[val_idx], labels[val_idx], size, batch_size)
+    test_ds = images_dataset(test_files, test_labels, size, batch_size)
+    return train_ds, val_ds, test_ds, class_names
 
 
 def dataset_to_numpy(ds):

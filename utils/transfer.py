@@ -12,8 +12,6 @@ Plumbing that the lesson relies on but does not teach line by line:
   what is trained (the training loop itself is :func:`utils.finetune.gradual_unfreezing`).
 * :func:`grad_cam`: where the network "looks" (Selvaraju et al. 2017).
 * :func:`trainable_counts`, :func:`images_per_second`: numbers for the comparison tables.
-* :func:`load_cats_vs_dogs_splits`: train / validation / test with the validation held out of
-  the training images, so that the test images are used once, at the end.
 * :func:`binomial_interval`: how much an accuracy measured on a few images can move.
 
 Per-layer learning rates live in :mod:`utils.optim`.
@@ -213,66 +211,6 @@ def extract_features(model, data, batch_size: int = 64, verbose: int | None = No
         raise ValueError(f"Se esperaban imágenes (N, alto, ancho, canales) o un tf.data; llegó {x.shape}.")
     out = model.predict(x, batch_size=batch_size, verbose=verbose)
     return out, None
-
-
-# --------------------------------------------------------------------------- data
-
-
-def _image_files(folder) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Image paths under ``folder/<class>/`` (classes and files sorted) and their integer labels."""
-    from pathlib import Path
-
-    folder = Path(folder)
-    class_names = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    files, labels = [], []
-    for label, name in enumerate(class_names):
-        paths = sorted(str(p) for p in (folder / name).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-        files += paths
-        labels += [label] * len(paths)
-    return np.asarray(files), np.asarray(labels), class_names
-
-
-def held_out_split(labels, n_val: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, val)`` with ``n_val`` examples held out, stratified by label (reproducible)."""
-    labels = np.asarray(labels)
-    if not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(labels):
-        raise ValueError(f"n_val debe ser un entero entre 1 y {len(labels) - 1} (recibido {n_val!r}).")
-    rng = np.random.default_rng(config.SEED if seed is None else seed)
-    classes, counts = np.unique(labels, return_counts=True)
-    per_class = np.floor(counts / counts.sum() * n_val).astype(int)
-    per_class[np.argsort(-counts)[: n_val - per_class.sum()]] += 1
-    val = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, per_class)])
-    train = np.setdiff1d(np.arange(len(labels)), val)
-    return rng.permutation(train), rng.permutation(val)  # classes mixed (a sorted folder lists them in order)
-
-
-def load_cats_vs_dogs_splits(image_size=(160, 160), batch_size: int = 32, n_train: int | None = None,
-                             n_val: int | None = None, n_test: int | None = None, seed: int | None = None):
-    """Cats vs dogs (TensorFlow's filtered Kaggle set) as train / validation / test.
-
-    The **validation** images are held out of the set's 2,000 training images (stratified), so
-    they can be used to choose (strategy, backbone, epochs...); the set's own ``validation``
-    folder (1,000 images) is the **test** set, to be used once, at the end.
-
-    Defaults: full mode 1,600 train + 400 validation and 1,000 test; fast mode 400 + 200 and 200.
-    Returns ``train_ds, val_ds, test_ds, class_names`` (``tf.data``, images float32 in [0, 255];
-    only ``train_ds`` is reshuffled every epoch).
-    """
-    from . import data
-
-    seed = config.SEED if seed is None else int(seed)
-    size = (int(image_size), int(image_size)) if isinstance(image_size, (int, np.integer)) else tuple(image_size)
-    root = data.fetch("cats_and_dogs")
-    files, labels, class_names = _image_files(root / "train")
-    test_files, test_labels, _ = _image_files(root / "validation")
-    train_idx, val_idx = held_out_split(labels, int(n_val or config.pick(200, 400)), seed)
-    train_files, train_labels = data.subsample(files[train_idx], labels[train_idx],
-                                               n_train or config.pick(400, None), seed)
-    test_files, test_labels = data.subsample(test_files, test_labels, n_test or config.pick(200, None), seed)
-    train_ds = data.images_dataset(train_files, train_labels, size, batch_size, shuffle=True, seed=seed)
-    val_ds = data.images_dataset(files[val_idx], labels[val_idx], size, batch_size)
-    test_ds = data.images_dataset(test_files, test_labels, size, batch_size)
-    return train_ds, val_ds, test_ds, class_names
 
 
 def binomial_interval(accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
