@@ -1,4 +1,4 @@
-"""Tests of utils.bert (notebook 08) with the real pretrained all-MiniLM-L6-v2 encoder."""
+"""Tests of utils.bert (notebook 09) with the real pretrained all-MiniLM-L6-v2 encoder."""
 
 import importlib.util
 

@@ -147,7 +147,7 @@ def test_a_trainable_tf_hub_layer_trains_the_same_under_two_replicas(tmp_path):
 
 
 def test_mixed_precision_with_per_layer_rates_under_two_replicas():
-    """07 turns on mixed_float16 on a GPU: Keras wraps the optimizer in a LossScaleOptimizer."""
+    """09 turns on mixed_float16 on a GPU: Keras wraps the optimizer in a LossScaleOptimizer."""
     out = run("""
     from utils.optim import layerwise_optimizer
     keras.mixed_precision.set_global_policy("mixed_float16")

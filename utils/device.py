@@ -23,7 +23,7 @@ PLATFORM_HELP = {
     "Windows": (
         "En Windows, TensorFlow (desde la versión 2.11) solo usa la CPU. Para usar una GPU NVIDIA, "
         "instala el curso dentro de WSL2 (Ubuntu) o usa Colab/Kaggle. Los modelos de TF Hub con "
-        "operaciones de texto (cuaderno 08, § TF Hub) no funcionan en Windows: tensorflow-text no "
+        "operaciones de texto (cuaderno 09, § TF Hub) no funcionan en Windows: tensorflow-text no "
         "existe para Windows y esa celda lo dice y sigue."
     ),
     "Darwin": (

@@ -1,6 +1,6 @@
 """Prepare a lab without internet: download once everything that chosen notebooks need.
 
-    python -m utils.download 04 08 --modo completo
+    python -m utils.download 04 09 --modo completo
     python -m utils.download todos                  # every notebook, fast and full mode
     python -m utils.download 05 --lista             # only say what is missing and how big
 
@@ -94,7 +94,7 @@ def resolve_selection(selection: list[str], modes=data.MODES) -> tuple[list[str]
     :data:`utils.data.DOWNLOADS`.
     """
     if not selection:
-        raise SelectionError("Indica qué cuadernos preparar (p. ej. «03 07») o «todos».")
+        raise SelectionError("Indica qué cuadernos preparar (p. ej. «03 08») o «todos».")
     keys, names = [], []
     available = notebook_paths()
 
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Descarga en la caché del curso ($KERAS_HOME, por defecto ~/.keras) todo lo que necesitan "
                     "los cuadernos elegidos, para poder usarlos después sin internet.")
     parser.add_argument("cuadernos", nargs="*", metavar="CUADERNO",
-                        help="números de cuaderno (00 … 08), «todos», o nombres de descargas concretas")
+                        help="números de cuaderno (00 … 10), «todos», o nombres de descargas concretas")
     parser.add_argument("--modo", default="ambos", metavar="MODO",
                         help="rápido, completo o ambos (por defecto: ambos)")
     parser.add_argument("--lista", action="store_true",

@@ -1,6 +1,6 @@
 """Language-model plumbing: tokenise → ids → (input, next-token) windows → LSTM LM → perplexity.
 
-Used by notebooks 07 (language models) and 09 (ULMFiT). The concepts (the chain rule, what
+Used by notebooks 08 (language models) and 10 (ULMFiT). The concepts (the chain rule, what
 perplexity means, n-gram counts) are written in the notebooks; this module holds the parts
 that both notebooks reuse:
 
