@@ -133,14 +133,17 @@ def lm_dataset(ids, seq_len: int, batch_size: int = 64, shuffle: bool = True, se
 
 
 def pad_ids(sequences: Sequence[Sequence[int]], max_len: int) -> np.ndarray:
-    """Cut or pad (with 0 at the end) each sequence of ids to ``max_len``."""
+    """Cut or pad (with 0 at the end) each sequence of ids to ``max_len``: int32 ``(n, max_len)``.
+
+    ``keras.utils.pad_sequences`` with the end as the side for both (Keras pads and cuts at the
+    START by default): right padding keeps the mask a prefix of ones, which cuDNN's LSTM needs.
+    """
+    import keras
+
     if max_len < 1:
         raise ValueError(f"max_len debe ser ≥ 1 (recibido {max_len}).")
-    out = np.zeros((len(sequences), max_len), dtype="int32")
-    for i, seq in enumerate(sequences):
-        seq = np.asarray(seq)[:max_len]
-        out[i, : len(seq)] = seq
-    return out
+    return keras.utils.pad_sequences(list(sequences), maxlen=max_len, dtype="int32", padding="post",
+                                     truncating="post", value=0)
 
 
 def encode_texts(texts: Iterable[str], vocab: Vocabulary, max_len: int, add_bos: bool = True) -> np.ndarray:
