@@ -124,3 +124,33 @@ def test_image_grid_names_one_hot_labels_by_their_class():
     images = np.zeros((2, 4, 4))
     fig = plots.plot_image_grid(images, labels=np.eye(3)[[2, 1]], class_names=["a", "b", "c"])
     assert [ax.get_title() for ax in fig.axes[:2]] == ["c", "b"]
+
+
+def test_every_single_panel_plot_draws_into_the_axes_it_is_given():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = np.array([0, 1, 0, 1, 1, 0])
+    calls = {
+        "plot_histories": lambda ax: plots.plot_histories({"a": HISTORY}, ax=ax),
+        "plot_curves": lambda ax: plots.plot_curves([1, 2], {"a": [0.1, 0.2]}, ax=ax),
+        "plot_score_heatmap": lambda ax: plots.plot_score_heatmap(pd.DataFrame({"m": [1.0, 2.0]}), ax=ax),
+        "plot_confusion_matrix": lambda ax: plots.plot_confusion_matrix(y, y[::-1], ax=ax),
+        "plot_roc_curves": lambda ax: plots.plot_roc_curves(y, {"m": rng.random(6)}, ax=ax),
+        "plot_clusters": lambda ax: plots.plot_clusters(rng.random((6, 2)), y, ax=ax),
+        "plot_heatmap_overlay": lambda ax: plots.plot_heatmap_overlay(rng.random((8, 8, 3)), rng.random((2, 2)), ax=ax),
+        "plot_attention": lambda ax: plots.plot_attention(np.full((2, 2), 0.5), ["a", "b"], ax=ax),
+        "plot_embeddings_2d": lambda ax: plots.plot_embeddings_2d(rng.random((4, 3)), list("abcd"), ax=ax),
+        "plot_token_probabilities": lambda ax: plots.plot_token_probabilities(["a", "b"], {"p": [0.3, 0.7]}, ax=ax),
+    }
+    for name, call in calls.items():
+        fig, (left, right) = plt.subplots(1, 2)
+        assert call(right) is fig, name
+        assert right.has_data() and not left.has_data(), name
+        plt.close(fig)
+
+
+def test_panel_grids_leave_no_stray_axes_visible():
+    fig = plots.plot_filters(np.random.default_rng(0).random((3, 3, 3, 5)), ncols=4)
+    visible = [ax for ax in fig.axes if ax.axison or ax.images]
+    assert len(fig.axes) == 8 and len(visible) == 5
