@@ -93,3 +93,14 @@ def test_trainings_show_progress_in_full_mode(path):
     silent = [(i, line) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for line in _silent_fits(cell.source)]
     assert not silent, f"fit(..., verbose=0) en (celda, línea) {silent}: usa verbose=VERBOSE"
+
+
+def test_second_seed_list_names_notebooks_that_take_the_seed_from_the_environment():
+    listed = [line for line in (ROOT / ".ci" / "second-seed.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert listed, "CI reruns some notebooks under a second seed"
+    for name in listed:
+        assert (ROOT / name).is_file(), f"{name} no existe"
+        setup_cell = nbformat.read(ROOT / name, as_version=4).cells
+        assert any("setup(seed=42" in c.source for c in setup_cell if c.cell_type == "code"), name
+    assert "COURSE_SEED=7" in (ROOT / ".ci" / "run").read_text()
