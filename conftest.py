@@ -95,3 +95,23 @@ def pytest_collection_modifyitems(config, items):
             )
         if reasons[path]:
             item.add_marker(pytest.mark.skip(reason=reasons[path]))
+
+
+_NOTEBOOK_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up each notebook's cells (setup, call and teardown), for the summary below."""
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        _NOTEBOOK_SECONDS[path] = _NOTEBOOK_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per notebook with its wall time: what each notebook header's «Tiempo» should say."""
+    if not _NOTEBOOK_SECONDS:
+        return
+    seed = os.environ.get("COURSE_SEED") or "42"
+    terminalreporter.section(f"tiempo por cuaderno (modo rápido, semilla {seed})")
+    for path, secs in sorted(_NOTEBOOK_SECONDS.items()):
+        terminalreporter.write_line(f"{Path(path).name:45s} {secs:6.0f} s")
