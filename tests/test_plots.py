@@ -154,3 +154,12 @@ def test_panel_grids_leave_no_stray_axes_visible():
     fig = plots.plot_filters(np.random.default_rng(0).random((3, 3, 3, 5)), ncols=4)
     visible = [ax for ax in fig.axes if ax.axison or ax.images]
     assert len(fig.axes) == 8 and len(visible) == 5
+
+
+def test_roc_legend_gives_the_exact_auc_and_the_curve_its_points():
+    y = np.array([0, 0, 1, 1])
+    fig = plots.plot_roc_curves(y, {"m": [0.1, 0.4, 0.35, 0.8]})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["m (AUC 0.750)", "azar (AUC 0.5)"]
+    fpr, tpr = ax.lines[0].get_data()
+    assert list(zip(fpr, tpr)) == [(0, 0), (0, 0.5), (0.5, 0.5), (0.5, 1), (1, 1)]
