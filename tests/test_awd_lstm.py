@@ -285,6 +285,119 @@ def test_failed_download_gives_a_spanish_error_and_leaves_no_partial_folder(tmp_
     assert not awd_lstm.wt103_cache_folder().exists()
 
 
+# --------------------------------------------------------------------------- fastai's archive, end to end
+
+WT103_ITOS_HEAD = ["xxunk", "xxpad", "xxbos", "xxeos", "xxfld", "xxrep", "xxwrep", "xxup", "xxmaj", "the", ",", "."]
+
+
+def fastai_lm_keys(layers=3, fastai1=True):
+    """The keys of fastai's SequentialRNN(AWD_LSTM, LinearDecoder).state_dict(), in its order.
+
+    fastai/text/models/awdlstm.py: AWD_LSTM registers encoder, encoder_dp (the same embedding), then
+    rnns.{i} = WeightDropout(nn.LSTM): its own ``weight_hh_l0_raw`` first, then the LSTM's parameters
+    under ``module.``; LinearDecoder adds decoder.weight (tied) and decoder.bias. fastai 1.x, which
+    trained WT103, also kept ``module.weight_hh_l0`` (an undropped copy) in the LSTM's _parameters.
+    """
+    keys = ["0.encoder.weight", "0.encoder_dp.emb.weight"]
+    for i in range(layers):
+        lstm = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"] if fastai1 else \
+            ["weight_ih_l0", "bias_ih_l0", "bias_hh_l0"]
+        keys += [f"0.rnns.{i}.weight_hh_l0_raw"] + [f"0.rnns.{i}.module.{k}" for k in lstm]
+    return keys + ["1.decoder.weight", "1.decoder.bias"]
+
+
+def write_fastai_archive(tmp_path, weights: bytes | None = None, itos=None):
+    """wt103-fwd.tgz as fastai's model zoo lays it out: a folder wt103-fwd with lstm_fwd.pth and itos_wt103.pkl."""
+    import tarfile
+
+    src = tmp_path / "src" / "wt103-fwd"
+    src.mkdir(parents=True)
+    (src / "lstm_fwd.pth").write_bytes(weights if weights is not None else b"stand-in")
+    with open(src / "itos_wt103.pkl", "wb") as f:
+        pickle.dump(itos or WT103_ITOS_HEAD, f)
+    archive = tmp_path / "zoo" / "wt103-fwd.tgz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:  # random floats barely compress
+        tar.add(src, arcname="wt103-fwd")
+    return archive
+
+
+def test_archive_in_fastai_layout_is_downloaded_extracted_and_found(tmp_path, monkeypatch):
+    """The download path with keras.utils.get_file, without PyTorch (the .pth is not read here)."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(awd_lstm, "WT103_URL", write_fastai_archive(tmp_path).as_uri())
+    assert awd_lstm.find_cached_wt103() is None
+    folder = awd_lstm.download_wt103()
+    assert folder == awd_lstm.wt103_cache_folder() and awd_lstm.find_cached_wt103() == folder
+    weights, itos = awd_lstm.find_wt103_files(folder)
+    assert (weights.parent.name, weights.name, itos.name) == ("wt103-fwd", "lstm_fwd.pth", "itos_wt103.pkl")
+    assert awd_lstm.read_itos(itos) == WT103_ITOS_HEAD
+
+
+def test_without_torch_load_wt103_model_says_so_in_spanish(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with pytest.raises(CourseDataError, match="necesita PyTorch") as error:
+        awd_lstm.load_wt103_model(itos=WT103_ITOS_HEAD)
+    assert "camino de siempre" in str(error.value)
+    assert not awd_lstm.wt103_cache_folder().exists()  # nothing was downloaded
+
+
+def test_wt103_archive_with_real_shapes_loads_end_to_end(tmp_path, monkeypatch, fastai1=True):
+    """A synthesized wt103-fwd.tgz (random tensors, fastai's names and WT103's real shapes), through
+    get_file → torch.load → match_embeds → build_awd_lstm → convert_state_dict, against the NumPy LSTM.
+
+    Only where PyTorch is installed (Colab, Kaggle): it writes the .pth with torch.save. About a minute
+    on 2 CPU cores (177 MB of tensors). The fastai 2.x layout (no module.weight_hh_l0) is the same
+    minus one key per layer, covered with small shapes by the tests above."""
+    torch = pytest.importorskip("torch")
+    import io
+
+    cfg = awd_lstm.WT103_CONFIG
+    vocab, emb, hid = cfg["vocab_size"], cfg["emb"], cfg["hidden"]
+    gen = torch.Generator().manual_seed(0)
+    enc = torch.rand(vocab, emb, generator=gen) * 0.2 - 0.1
+    sd = {}
+    for key in fastai_lm_keys(cfg["layers"], fastai1):
+        if key.endswith("encoder.weight") or key.endswith("emb.weight") or key == "1.decoder.weight":
+            sd[key] = enc  # one tensor under three names, as fastai's tied modules
+        elif key == "1.decoder.bias":
+            sd[key] = torch.randn(vocab, generator=gen) * 0.1
+        else:
+            i = int(key.split(".")[2])
+            n_in, n_out = awd_lstm.lstm_sizes(emb, hid, cfg["layers"])[i]
+            shape = {"weight_ih_l0": (4 * n_out, n_in), "weight_hh_l0": (4 * n_out, n_out),
+                     "bias_ih_l0": (4 * n_out,), "bias_hh_l0": (4 * n_out,)}[key.rsplit(".", 1)[1].removesuffix("_raw")]
+            sd[key] = torch.randn(*shape, generator=gen) * 0.05
+    if fastai1:
+        for i in range(cfg["layers"]):  # fastai 1.x's copy; made different here so that using it would show
+            sd[f"0.rnns.{i}.module.weight_hh_l0"] = torch.zeros_like(sd[f"0.rnns.{i}.weight_hh_l0_raw"])
+    buffer = io.BytesIO()
+    torch.save(sd, buffer)
+    itos = WT103_ITOS_HEAD + [f"w{i}" for i in range(vocab - len(WT103_ITOS_HEAD))]
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(awd_lstm, "WT103_URL", write_fastai_archive(tmp_path, buffer.getvalue(), itos).as_uri())
+
+    task_itos = ft.SPECIAL_TOKENS + ["the", "w7", "nuevo", "w3"]  # a task vocabulary (fastai's make_vocab)
+    model, out_itos = awd_lstm.load_wt103_model(itos=task_itos)
+    assert out_itos == task_itos and model.get_layer("embedding").pad_id == 1
+    assert [model.get_layer(f"lstm_{i}").units for i in (1, 2, 3)] == [hid, hid, emb]
+    ref = {k: v.numpy().astype("float64") for k, v in sd.items()}
+    rows = [itos.index(t) if t in itos else -1 for t in task_itos]
+    ref_enc = np.stack([ref["0.encoder.weight"][r] if r >= 0 else ref["0.encoder.weight"].mean(0) for r in rows])
+    ref_bias = np.array([ref["1.decoder.bias"][r] if r >= 0 else ref["1.decoder.bias"].mean() for r in rows])
+    ids = np.array([[2, 9, 10, 11, 12, 0, 8]], "int32")
+    x = ref_enc[ids]
+    for i in range(cfg["layers"]):
+        p = f"0.rnns.{i}."
+        x = torch_lstm(x, ref[p + "module.weight_ih_l0"], ref[p + "weight_hh_l0_raw"], ref[p + "module.bias_ih_l0"],
+                       ref[p + "module.bias_hh_l0"])
+    np.testing.assert_allclose(np.asarray(model(ids)), x @ ref_enc.T + ref_bias, atol=1e-5)
+
+
 # --------------------------------------------------------------------------- tokenizer
 
 # fastai.text.core's own documented examples (nbs/30_text.core.ipynb)

@@ -25,6 +25,31 @@ ops.split(self.kernel, 4, axis=1)``; ``c = f * c_tm1 + i * tanh(x_c + h_tm1 · U
 is PyTorch's ``g``. Same order, so the conversion is a transpose, with no reordering; PyTorch
 has two biases (``b_ih`` and ``b_hh``) that are always added, Keras one: their sum. Both use
 sigmoid for i, f, o and tanh for g and for the output (``h = o · tanh(c)``).
+
+The archive, checked against fastai's source (github.com/fastai/fastai):
+
+* ``fastai/data/external.py``: ``URLs.WT103_FWD = f'{S3_MODEL}wt103-fwd.tgz'`` with ``S3_MODEL =
+  'https://s3.amazonaws.com/fast-ai-modelzoo/'`` (:data:`WT103_URL`). ``untar_data`` extracts it
+  into a folder ``wt103-fwd`` and ``language_model_learner`` takes "the" ``.pth`` and "the" ``.pkl``
+  inside it: ``fnames = [list(model_path.glob(f'*.{ext}'))[0] for ext in ['pth', 'pkl']]``
+  (``fastai/text/learner.py``), as :func:`find_wt103_files` does.
+* The keys are those of ``SequentialRNN(AWD_LSTM, LinearDecoder)``'s ``state_dict()``:
+  ``0.encoder.weight`` and ``0.encoder_dp.emb.weight`` (``AWD_LSTM.__init__``: ``self.encoder =
+  nn.Embedding(...)``, ``self.encoder_dp = EmbeddingDropout(self.encoder, embed_p)``, the same
+  module under two names), then per layer ``0.rnns.{i}.weight_hh_l0_raw`` (``WeightDropout``:
+  ``self.register_parameter(f'{layer}_raw', nn.Parameter(w.data))``) and the wrapped ``nn.LSTM``'s
+  ``0.rnns.{i}.module.weight_ih_l0``, ``…bias_ih_l0``, ``…bias_hh_l0``, then ``1.decoder.weight``
+  (``LinearDecoder``: ``self.decoder.weight = tie_encoder.weight``) and ``1.decoder.bias``
+  (``fastai/text/models/awdlstm.py``; ``core.py`` for the decoder).
+* fastai 1.x (which trained this model) also saved ``0.rnns.{i}.module.weight_hh_l0``:
+  ``self.module._parameters[layer] = F.dropout(w, p=self.weight_p, training=False)``
+  (``fastai/text/models/awd_lstm.py`` of 1.x), an undropped copy; fastai 2.x drops it when it loads:
+  ``clean_raw_keys`` deletes every key whose ``…_raw`` twin exists, then ``load_ignore_keys``
+  copies the rest by position (``TextLearner.load_pretrained``, ``fastai/text/learner.py``).
+  :func:`convert_state_dict` reads by name and prefers ``_raw`` in the same way.
+* ``match_embeds(old_wgts, old_vocab, new_vocab)`` (same file) re-indexes ``0.encoder.weight``,
+  ``0.encoder_dp.emb.weight``, ``1.decoder.weight`` and ``1.decoder.bias`` to the task's vocabulary,
+  new words at the mean row: :func:`match_embeds` here.
 """
 
 from __future__ import annotations
@@ -247,8 +272,9 @@ def _normalize_keys(state_dict) -> dict[str, tuple[str, np.ndarray]]:
         state_dict = state_dict["model"]
     out = {}
     for key, value in state_dict.items():
-        short = key.removeprefix("module.")
-        short = re.sub(r"^[01]\.", "", short)
+        # "module." before or after the index: DataParallel's wrapper, or fastai's classifier encoder
+        # (SentenceEncoder keeps the AWD_LSTM in .module: "0.module.rnns.0…" in a saved classifier)
+        short = re.sub(r"^[01]\.", "", key.removeprefix("module.")).removeprefix("module.")
         out[short] = (key, value)
     return out
 
@@ -522,13 +548,20 @@ def load_wt103(path=None) -> tuple[dict[str, np.ndarray], list[str]]:
     return read_state_dict(weights_file), read_itos(itos_file)
 
 
-def load_wt103_model(path=None, **dropouts):
+def load_wt103_model(path=None, itos=None, **dropouts):
     """:func:`load_wt103` + :func:`build_awd_lstm` with its sizes + :func:`convert_state_dict`.
 
+    ``itos``: the task's own vocabulary (:func:`utils.fastai_tokenizer.make_vocab`); the embedding
+    and the decoder are re-indexed to it with :func:`match_embeds`, as fastai's
+    ``language_model_learner`` does. ``None``: WikiText-103's own 60,000 tokens.
     ``dropouts`` go to :func:`build_awd_lstm` (e.g. ``**FASTAI_LM_DROPOUTS`` to fine-tune). The
-    padding id is the vocabulary's ``xxpad``. Returns ``(model, itos)``.
+    padding id is the vocabulary's ``xxpad``. Returns ``(model, itos)``, the ``itos`` of the model.
     """
-    state, itos = load_wt103(path)
+    state, wt103_itos = load_wt103(path)
+    if itos is None:
+        itos = wt103_itos
+    else:
+        state, itos = match_embeds(state, wt103_itos, itos), list(itos)
     norm = _normalize_keys(state)
     _, enc = _find(norm, ["encoder.weight", "encoder_dp.emb.weight"], "embedding")
     if enc.shape[0] != len(itos):
