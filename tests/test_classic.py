@@ -167,3 +167,34 @@ def test_plot_clusters_projects_high_dimensional_points():
     plt.close(fig)
     with pytest.raises(ValueError, match="etiquetas"):
         plots.plot_clusters(points, labels[:5])
+
+
+def test_plot_pr_curves_ap_in_legend_and_chance_at_the_share_of_positives():
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.3).astype(int)
+    good = y + rng.normal(0, 0.5, 400)
+    fig = classic.plot_pr_curves(y, {"bueno": good, "constante": np.full(400, 0.3)}, title="PR")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == f"bueno (AP {average_precision_score(y, good):.3f})"
+    assert labels[1] == f"constante (AP {y.mean():.3f})"  # a constant score has AP = share of positives
+    assert labels[2].startswith("azar") and np.allclose(ax.lines[2].get_ydata(), y.mean())
+    assert [line.get_color() for line in ax.lines[:2]] == [plots.color(0), plots.color(1)]
+    assert ax.get_xlabel().startswith("exhaustividad") and ax.get_ylabel() == "precisión"
+    assert ax.get_title() == "PR"
+    plt.close(fig)
+    _, ax2 = plt.subplots()
+    assert classic.plot_pr_curves(y, {"bueno": good}, ax=ax2) is ax2.figure
+    plt.close("all")
+
+
+def test_plot_pr_curves_validates_in_spanish():
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="binarias"):
+        classic.plot_pr_curves(np.ones(4), {"m": np.ones(4)})
+    with pytest.raises(ValueError, match="puntuaciones"):
+        classic.plot_pr_curves(y, {"m": np.ones(3)})
+    with pytest.raises(ValueError, match="al menos un modelo"):
+        classic.plot_pr_curves(y, {})
