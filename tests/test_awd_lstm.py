@@ -213,6 +213,10 @@ def test_make_vocab_reproduces_fastai_examples():
     assert real(ft.make_vocab(tokens)) == ft.SPECIAL_TOKENS + ["a"] and len(ft.make_vocab(tokens)) % 8 == 0
     assert real(ft.make_vocab(tokens, min_freq=1)) == ft.SPECIAL_TOKENS + list("abcd")
     assert real(ft.make_vocab(tokens, min_freq=1, max_vocab=12)) == ft.SPECIAL_TOKENS + list("abc")
+    vocab = ft.FastaiVocab(ft.make_vocab(tokens))  # its repeated "xxfake" padding is not an error
+    assert vocab.stoi["a"] == len(ft.SPECIAL_TOKENS) and "xxfake" not in vocab and len(vocab) % 8 == 0
+    with pytest.raises(ValueError, match="repetidos"):
+        ft.FastaiVocab(ft.SPECIAL_TOKENS + ["a", "a"])
 
 
 # --------------------------------------------------------------------------- loading fastai's files

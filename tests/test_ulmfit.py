@@ -115,3 +115,55 @@ def test_gradual_unfreezing_trains_top_first_and_learns(token_task):
     unknown = tf.data.Dataset.from_tensor_slices((x, y)).filter(lambda a, b: True).batch(16)
     with pytest.raises(ValueError, match="assert_cardinality"):
         ulmfit.fit_gradual_unfreezing(clf, groups, unknown)
+
+
+def test_notebook_full_mode_path_with_a_tiny_wt103_offline():
+    """Notebook 10's full-mode branch, with a small stand-in for fastai's WT103 (random tensors: a test
+    of the plumbing, never a pretrained model): fastai tokens → the task's vocabulary → match_embeds →
+    the AWD-LSTM in Keras → stage 2 (discriminative rates, STLR) → classifier with fastai's dropouts →
+    gradual unfreezing, one stage per group, all under the strategy's scope."""
+    from utils import awd_lstm
+    from utils import fastai_tokenizer as ft
+    from utils.optim import discriminative_optimizer
+
+    keras.utils.set_random_seed(0)
+    texts = ["This movie was GREAT, really great!!!", "Awful. I hated it and the actors too.",
+             "A fine film; the cast is great.", "Not good at all, the plot is AWFUL."] * 8
+    labels = np.array([1, 0, 1, 0] * 8)
+    tokens = ft.tokenize_texts(texts)
+    vocab = ft.FastaiVocab(ft.make_vocab(tokens, min_freq=1))
+    wt103_itos = ft.SPECIAL_TOKENS + ["the", "movie", "great", "film", "zzz"]
+    rng = np.random.default_rng(0)
+    emb, hid, n = 8, 12, len(wt103_itos)
+    state = {"0.encoder.weight": rng.uniform(-0.1, 0.1, (n, emb)).astype("float32")}
+    state["1.decoder.weight"] = state["0.encoder.weight"]
+    state["1.decoder.bias"] = np.zeros(n, "float32")
+    for i, (n_in, n_out) in enumerate(awd_lstm.lstm_sizes(emb, hid, 3)):
+        p = f"0.rnns.{i}."
+        state[p + "weight_hh_l0_raw"] = rng.normal(0, 0.1, (4 * n_out, n_out)).astype("float32")
+        state[p + "module.weight_ih_l0"] = rng.normal(0, 0.1, (4 * n_out, n_in)).astype("float32")
+        state[p + "module.bias_ih_l0"] = state[p + "module.bias_hh_l0"] = np.zeros(4 * n_out, "float32")
+    strategy = tf.distribute.get_strategy()
+    with strategy.scope():
+        model, itos = awd_lstm.wt103_model(state, wt103_itos, itos=vocab.itos,
+                                           **{k: 0.3 * p for k, p in awd_lstm.FASTAI_LM_DROPOUTS.items()})
+    assert itos == vocab.itos and model.get_layer("embedding").input_dim == len(vocab)
+    np.testing.assert_allclose(model.get_layer("embedding").embeddings[vocab.stoi["great"]],
+                               state["0.encoder.weight"][wt103_itos.index("great")])
+    ids = np.concatenate([vocab.numericalize(t) for t in tokens])
+    lm_groups = ulmfit.lm_layer_groups(model)
+    ds = lm.lm_dataset(ids, 8, 4)
+    with strategy.scope():
+        model.compile(optimizer=discriminative_optimizer(lm_groups, ulmfit.SlantedTriangular(2e-3, len(ds)), decay=2.6),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(ds, epochs=1, verbose=0)
+    clf_epochs = [1] * (len(lm_groups) - 1) + [2]
+    assert clf_epochs == [1, 1, 1, 1, 2]
+    x = ft.encode_texts(texts, vocab, 16)
+    assert x[0, 0] == vocab.bos_id and (x == vocab.pad_id).any()
+    with strategy.scope():
+        clf = ulmfit.classifier_from_lm(awd_lstm.with_dropouts(model, 0.5, **awd_lstm.FASTAI_CLAS_DROPOUTS))
+    histories = ulmfit.fit_gradual_unfreezing(clf, ulmfit.classifier_layer_groups(clf), x, labels,
+                                              epochs_per_stage=clf_epochs, batch_size=8, verbose=0)
+    assert len(histories) == 5 and all(np.isfinite(h.history["loss"]).all() for h in histories)
+    assert clf.predict(x, verbose=0).shape == (len(texts), 2)

@@ -549,17 +549,22 @@ def load_wt103(path=None) -> tuple[dict[str, np.ndarray], list[str]]:
 
 
 def load_wt103_model(path=None, itos=None, **dropouts):
-    """:func:`load_wt103` + :func:`build_awd_lstm` with its sizes + :func:`convert_state_dict`.
+    """:func:`load_wt103` + :func:`wt103_model`: fastai's pretrained LM as a Keras model, ``(model, itos)``."""
+    return wt103_model(*load_wt103(path), itos=itos, **dropouts)
 
-    ``itos``: the task's own vocabulary (:func:`utils.fastai_tokenizer.make_vocab`); the embedding
-    and the decoder are re-indexed to it with :func:`match_embeds`, as fastai's
-    ``language_model_learner`` does. ``None``: WikiText-103's own 60,000 tokens.
-    ``dropouts`` go to :func:`build_awd_lstm` (e.g. ``**FASTAI_LM_DROPOUTS`` to fine-tune). The
-    padding id is the vocabulary's ``xxpad``. Returns ``(model, itos)``, the ``itos`` of the model.
+
+def wt103_model(state, wt103_itos, itos=None, **dropouts):
+    """:func:`build_awd_lstm` with the sizes of ``state`` + :func:`convert_state_dict`: ``(model, itos)``.
+
+    ``state, wt103_itos``: what :func:`load_wt103` returns. ``itos``: the task's own vocabulary
+    (:func:`utils.fastai_tokenizer.make_vocab`); the embedding and the decoder are re-indexed to it
+    with :func:`match_embeds`, as fastai's ``language_model_learner`` does. ``None``: WikiText-103's
+    own 60,000 tokens. ``dropouts`` go to :func:`build_awd_lstm` (e.g. ``**FASTAI_LM_DROPOUTS`` to
+    fine-tune). The padding id is the vocabulary's ``xxpad``. Build it inside ``strategy.scope()``
+    to train it distributed. Returns the model and the ``itos`` its ids follow.
     """
-    state, wt103_itos = load_wt103(path)
     if itos is None:
-        itos = wt103_itos
+        itos = list(wt103_itos)
     else:
         state, itos = match_embeds(state, wt103_itos, itos), list(itos)
     norm = _normalize_keys(state)

@@ -394,8 +394,10 @@ class FastaiVocab:
                 raise ValueError(f"El vocabulario no contiene el token especial «{special}»: "
                                  "¿es un vocabulario de fastai (itos_wt103.pkl)?")
         self.itos = itos
-        self.stoi = {t: i for i, t in enumerate(itos)}
-        if len(self.stoi) != len(itos):
+        # fastai's Numericalize: o2i = {v: k for k, v in enumerate(vocab) if v != 'xxfake'}; the
+        # "xxfake" entries only pad make_vocab's list to a multiple of 8 and may repeat
+        self.stoi = {t: i for i, t in enumerate(itos) if t != "xxfake"}
+        if len(self.stoi) != sum(t != "xxfake" for t in itos):
             raise ValueError("El vocabulario tiene tokens repetidos.")
         self.unk_id, self.pad_id = self.stoi[UNK], self.stoi[PAD]
         self.bos_id = self.stoi.get(BOS)
