@@ -202,3 +202,40 @@ def test_model_perplexity_progress_follows_the_mode(monkeypatch, capsys, fast):
     assert lm.model_perplexity(model, x, x, batch_size=4) == pytest.approx(quiet)
     out = capsys.readouterr().out
     assert (out == "") if fast else ("2/2" in out)
+
+
+def test_notebook_08_solution_4_learns_its_position_embeddings():
+    """Solution 4 of notebook 08 (a causal Transformer LM): its position embeddings are trained weights.
+
+    Built from ``keras.ops.arange`` outside a layer they would be a constant of the graph, computed once
+    with random values and never updated; inside ``TokenAndPositionEmbedding`` they are a weight.
+    """
+    import re
+    import textwrap
+    from pathlib import Path
+
+    import nbformat
+
+    notebook = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "08_modelos_de_lenguaje.ipynb", 4)
+    solutions = next(c.source for c in notebook.cells if c.cell_type == "markdown" and "Soluciones" in c.source)
+    item = solutions.split("\n4. ", 1)[1].split("\n5. ", 1)[0]
+    code = textwrap.dedent(re.search(r"```python\n(.*?)```", item, re.S).group(1))
+    build, train = code.split("decoder.fit(", 1)
+    keras.utils.set_random_seed(0)
+    ids = lm.corpus_ids(["uno dos tres cuatro cinco seis"] * 60, lm.Vocabulary.build(["uno dos tres cuatro cinco seis"]))
+    seq_len = 8
+    namespace = {"keras": keras, "lm": lm, "np": np, "seq_len": seq_len, "V": 10, "num_epochs": 2, "VERBOSE": 0,
+                 "train_ds": lm.lm_dataset(ids, seq_len, 16), "x_val": lm.lm_windows(ids, seq_len)[0][:8],
+                 "y_val": lm.lm_windows(ids, seq_len)[1][:8]}
+    exec(build, namespace)
+    decoder = namespace["decoder"]
+    positions = [w for w in decoder.trainable_weights if w.path.split("/")[-2:-1] == ["position_embedding"]]
+    assert len(positions) == 1 and tuple(positions[0].shape) == (seq_len, 128)
+    before = positions[0].numpy().copy()
+    exec("decoder.fit(" + train, namespace)
+    assert not np.allclose(before, positions[0].numpy()), "Entrenar debe cambiar los embeddings de posición"
+    # What the solution warns against: an Embedding called on keras.ops.arange outside the graph is a constant
+    tokens = keras.Input((seq_len,), dtype="int32")
+    const = keras.layers.Embedding(seq_len, 4, name="loose_positions")(keras.ops.arange(seq_len))
+    loose = keras.Model(tokens, keras.layers.Embedding(10, 4)(tokens) + const)
+    assert not [w for w in loose.trainable_weights if "loose_positions" in w.path]
