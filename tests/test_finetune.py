@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import finetune, lm, transfer, ulmfit
+from utils import backbones, finetune, lm, transfer, ulmfit
 
 
 def _vision_classifier():
     keras.utils.set_random_seed(0)
-    base, preprocess = transfer.load_backbone("MobileNetV2", image_size=32, weights=None, alpha=0.35)
+    base, preprocess = backbones.load_backbone("MobileNetV2", image_size=32, weights=None, alpha=0.35)
     return transfer.build_classifier(base, preprocess, num_classes=2), base
 
 

@@ -1,9 +1,11 @@
+"""utils.transfer: heads, classifiers, features, layer groups and what is trained."""
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import transfer
+from utils import backbones, finetune, transfer
 from utils.data import CourseDataError
 from utils.optim import discriminative_optimizer
 
@@ -13,7 +15,7 @@ SIZE = 32
 @pytest.fixture(scope="module")
 def base():
     keras.utils.set_random_seed(0)
-    backbone, preprocess = transfer.load_backbone("MobileNetV2", image_size=SIZE, weights=None, alpha=0.35)
+    backbone, preprocess = backbones.load_backbone("MobileNetV2", image_size=SIZE, weights=None, alpha=0.35)
     return backbone, preprocess
 
 
@@ -21,61 +23,45 @@ def _images(n=8, seed=0):
     return np.random.default_rng(seed).uniform(0, 255, (n, SIZE, SIZE, 3)).astype("float32")
 
 
-def test_preprocess_is_the_family_one():
-    pp = transfer.get_preprocess("MobileNetV2")
-    out = np.asarray(pp(np.array([[[[0.0, 127.5, 255.0]]]], dtype="float32")))
-    np.testing.assert_allclose(out.ravel(), [-1, 0, 1], atol=1e-6)
-    # ResNet50 uses caffe-style BGR mean subtraction, not [-1, 1]
-    out = np.asarray(transfer.get_preprocess("ResNet50")(np.full((1, 1, 1, 3), 255.0, "float32")))
-    assert out.max() > 100
-    with pytest.raises(ValueError, match="desconocida"):
-        transfer.get_preprocess("AlexNet")
+def _trainable_blocks(model):
+    """Names of the backbone's blocks with at least one trainable weight."""
+    blocks = backbones.layer_blocks(backbones.find_backbone(model))
+    return [name for name, layers in blocks if any(l.trainable_weights for l in layers)]
 
 
-def test_layer_blocks_of_mobilenet_v2(base):
-    backbone, _ = base
-    blocks = transfer.layer_blocks(backbone)
-    names = [name for name, _ in blocks]
-    assert names[0] == "stem" and names[1] == "expanded_conv"
-    assert names[2:] == [f"block_{i}" for i in range(1, 17)]
-    assert sum(len(layers) for _, layers in blocks) == len(backbone.layers)
-    assert blocks[-1][1][-1].name == "out_relu"  # the final 1×1 conv joins the last block
+def test_layer_groups_are_the_blocks_then_the_head(base):
+    backbone, preprocess = base
+    model = transfer.build_classifier(backbone, preprocess)
+    groups = transfer.layer_groups(model)
+    with_weights = [[l for l in layers if l.weights] for _, layers in backbones.layer_blocks(backbone)]
+    assert groups[:-1] == [g for g in with_weights if g]
+    assert groups[-1] == [model.get_layer("head")]
 
 
-def test_layer_blocks_other_families():
-    m = keras.applications.MobileNet(alpha=0.25, weights=None, include_top=False, input_shape=(SIZE, SIZE, 3))
-    names = [n for n, _ in transfer.layer_blocks(m)]
-    assert names == ["stem"] + [f"conv_{i}" for i in range(1, 14)]
-
-
-def test_freeze_up_to_and_unfreeze_top_blocks(base):
-    backbone, _ = base
-    n = transfer.freeze_up_to(backbone, "block_15_project_BN")
-    trainable = [l.name for l in backbone.layers if l.trainable and l.weights]
-    assert n == len(trainable) and trainable[0] == "block_16_expand"
-    assert not any("BN" in name or "bn" in name for name in trainable)  # BatchNorm kept frozen
-    assert transfer.freeze_up_to(backbone, "block_15_project_BN", train_bn=True) > n
-
-    unfrozen = transfer.unfreeze_top_blocks(backbone, 2)
-    assert unfrozen == ["block_15", "block_16"]
-    trainable = {l.name for l in backbone.layers if l.trainable and l.weights}
-    assert "block_15_expand" in trainable and "block_14_expand" not in trainable
-    assert transfer.unfreeze_top_blocks(backbone, 0) == [] and not backbone.trainable_weights
-    with pytest.raises(ValueError, match="entre 0 y"):
-        transfer.unfreeze_top_blocks(backbone, 99)
-    with pytest.raises(ValueError, match="no está"):
-        transfer.freeze_up_to(backbone, "no_such_layer")
+def test_freeze_to_trains_the_top_blocks_with_batchnorm_frozen(base):
+    backbone, preprocess = base
+    model = transfer.build_classifier(backbone, preprocess)
+    groups = transfer.layer_groups(model)
+    finetune.freeze_to(model, groups, 3)  # the head and the top two blocks
+    assert _trainable_blocks(model) == ["block_15", "block_16"]
+    trainable = [l for l in backbone.layers if l.trainable_weights]
+    assert trainable and not any(isinstance(l, keras.layers.BatchNormalization) for l in trainable)
+    assert model.get_layer("head").trainable_weights
+    finetune.freeze_to(model, groups, 3, train_bn=True)
+    assert any(isinstance(l, keras.layers.BatchNormalization) for l in backbone.layers if l.trainable_weights)
+    finetune.freeze_to(model, groups, 1)  # only the head: the extractor
+    assert _trainable_blocks(model) == [] and model.get_layer("head").trainable_weights
 
 
 def test_build_classifier_and_trainable_counts(base):
     backbone, preprocess = base
-    backbone.trainable = False
     model = transfer.build_classifier(backbone, preprocess, num_classes=2)
+    backbone.trainable = False
     assert model.output_shape == (None, 1)
     counts = transfer.trainable_counts(model)
     assert counts["entrenables"] == 1280 + 1  # only the linear head
     assert counts["congelados"] == backbone.count_params()
-    transfer.unfreeze_top_blocks(backbone, 3)
+    finetune.freeze_to(model, transfer.layer_groups(model), 4)  # three blocks and the head
     assert transfer.trainable_counts(model)["entrenables"] > 1281
     five = transfer.build_classifier(backbone, preprocess, num_classes=5)
     assert five.output_shape == (None, 5)
@@ -96,42 +82,10 @@ def test_feature_model_and_extract_features_keep_labels_aligned(base):
         transfer.feature_model(backbone, preprocess, ["nope"])
 
 
-def test_grad_cam_shape_range_and_focus():
-    # A tiny "backbone" whose channel 0 lights up only in the top-left corner; the head reads
-    # channel 0, so Grad-CAM must point at the top-left corner.
-    inputs = keras.Input((8, 8, 3))
-    conv = keras.layers.Conv2D(2, 1, use_bias=False, name="conv")
-    backbone = keras.Model(inputs, conv(inputs), name="toy")
-    conv.set_weights([np.array([[[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]], "float32")])
-    head = keras.Sequential([keras.layers.Dense(1, use_bias=False)])
-    model = transfer.build_classifier(backbone, None, head=head)
-    head.layers[0].set_weights([np.array([[1.0], [0.0]], "float32")])
-    image = np.zeros((8, 8, 3), "float32")
-    image[:2, :2, 0] = 1.0
-    image[:, :, 1] = 0.5
-    cam = transfer.grad_cam(model, image, class_index=1)
-    assert cam.shape == (8, 8) and cam.min() >= 0 and cam.max() == pytest.approx(1.0)
-    assert cam[:2, :2].mean() == pytest.approx(1.0) and cam[4:, 4:].max() == 0
-    # Class 0 of a binary output is explained by the negative logit: nothing supports it here.
-    assert transfer.grad_cam(model, image, class_index=0).max() == 0
-    batch = transfer.grad_cam(model, np.stack([image, image]))
-    assert batch.shape == (2, 8, 8)
-    with pytest.raises(ValueError, match="0 o 1"):
-        transfer.grad_cam(model, image, class_index=3)
-
-
-def test_grad_cam_on_a_real_backbone(base):
-    backbone, preprocess = base
-    model = transfer.build_classifier(backbone, preprocess)
-    cam = transfer.grad_cam(model, _images(2), layer_name="block_13_expand_relu")
-    assert cam.shape == (2, 2, 2)
-    assert np.all((cam >= 0) & (cam <= 1))
-
-
 @pytest.fixture(scope="module")
 def pretrained():
     try:  # real ImageNet weights (offline: from the Keras cache); random weights are too "dead"
-        return transfer.load_backbone("MobileNetV2", image_size=96, alpha=0.35)
+        return backbones.load_backbone("MobileNetV2", image_size=96, alpha=0.35)
     except CourseDataError as error:
         pytest.skip(f"sin los pesos de MobileNetV2 (α=0.35): {error}")
 
@@ -141,10 +95,10 @@ def test_discriminative_rates_move_lower_blocks_less(pretrained):
     keras.utils.set_random_seed(1)
     model = transfer.build_classifier(backbone, preprocess)
     head = model.get_layer("head")
-    names = transfer.unfreeze_top_blocks(backbone, 2)
-    blocks = dict(transfer.layer_blocks(backbone))
-    low, high = blocks[names[0]][0], blocks[names[1]][0]  # the expand 1×1 convs
-    groups = [blocks[names[0]], blocks[names[1]], head]
+    finetune.freeze_to(model, transfer.layer_groups(model), 3)  # the head and the top two blocks
+    blocks = dict(backbones.layer_blocks(backbone))
+    low, high = blocks["block_15"][0], blocks["block_16"][0]  # the expand 1×1 convs
+    groups = [blocks["block_15"], blocks["block_16"], head]
     before = [low.kernel.numpy().copy(), high.kernel.numpy().copy(), head.layers[-1].kernel.numpy().copy()]
     model.compile(optimizer=discriminative_optimizer(groups, learning_rate=1e-3, decay=10.0),
                   loss=keras.losses.BinaryCrossentropy(from_logits=True))
@@ -156,73 +110,6 @@ def test_discriminative_rates_move_lower_blocks_less(pretrained):
     assert moves[2] / moves[0] > 20  # ~decay² = 100 with Adam's first step
     frozen = blocks["block_1"][0]
     assert not frozen.trainable
-
-
-def _toy_backbone():
-    """A small CNN named like keras.applications: stem, block_1, block_2, block_3."""
-    inputs = keras.Input((16, 16, 3))
-    x = keras.layers.Conv2D(4, 3, padding="same", name="Conv1")(inputs)
-    for i in (1, 2, 3):
-        x = keras.layers.Conv2D(4, 3, padding="same", name=f"block_{i}_conv")(x)
-        x = keras.layers.BatchNormalization(name=f"block_{i}_BN")(x)
-        x = keras.layers.ReLU(name=f"block_{i}_relu")(x)
-    return keras.Model(inputs, x, name="toy_backbone")
-
-
-def test_load_backbone_validation_and_offline_error(monkeypatch):
-    import keras
-
-    with pytest.raises(ValueError, match="desconocida"):
-        transfer.load_backbone("ResNet1000")
-    with pytest.raises(ValueError, match="weights"):
-        transfer.load_backbone("MobileNetV2", weights="random")
-
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure on https://storage.googleapis.com/x.h5: None -- "
-                        "[Errno -3] Temporary failure in name resolution")
-
-    offline.__name__ = "ResNet50"
-    monkeypatch.setattr(keras.applications, "ResNet50", offline)
-    with pytest.raises(CourseDataError, match="sin conexión a internet") as error:
-        transfer.load_backbone("ResNet50", image_size=SIZE)
-    assert "ResNet50" in str(error.value) and "dañado" not in str(error.value)
-
-
-def test_a_corrupt_cached_weights_file_is_named_not_blamed_on_the_network():
-    from utils.data import keras_home
-
-    bad = keras_home() / "models" / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_96_no_top.h5"
-    bad.parent.mkdir(parents=True, exist_ok=True)
-    bad.write_bytes(b"this is not an HDF5 file")
-    try:
-        with pytest.raises(CourseDataError) as error:
-            transfer.load_backbone("MobileNetV2", image_size=96, alpha=0.5)
-    finally:
-        bad.unlink()
-    message = str(error.value)
-    assert "dañado o incompleto" in message and "Bórralo" in message and "sin conexión" not in message
-
-
-def test_a_wrong_argument_keeps_keras_own_error():
-    with pytest.raises(ValueError) as error:  # MobileNetV2 has no alpha 0.6: Keras says which ones exist
-        transfer.load_backbone("MobileNetV2", image_size=96, alpha=0.6)
-    assert not isinstance(error.value, CourseDataError)
-
-
-def test_images_per_second_times_only_the_measured_batches(monkeypatch):
-    """One warm-up batch (not timed), then ``repeats`` timed batches of the requested shape."""
-    clock = iter([10.0, 12.0])  # start, end: 2 s for the timed batches
-    monkeypatch.setattr(transfer.time, "perf_counter", lambda: next(clock))
-    shapes = []
-
-    class Model:
-        def predict_on_batch(self, x):
-            shapes.append(x.shape)
-
-    assert transfer.images_per_second(Model(), 48, batch_size=8, repeats=3) == pytest.approx(8 * 3 / 2.0)
-    assert shapes == [(8, 48, 48, 3)] * 4
-    with pytest.raises(ValueError):
-        transfer.images_per_second(Model(), 48, repeats=0)
 
 
 def test_plot_top_predictions():

@@ -594,7 +594,7 @@ def _application(label: str, constructor: str, fname: str, size_mb: float, image
 
             return load_pretrained(getattr(keras.applications, constructor),
                                    input_shape=(image_size, image_size, 3), **kwargs)
-        from .transfer import load_backbone  # notebook 04: transfer.load_backbone(name, size, ...)
+        from .backbones import load_backbone  # notebook 04: backbones.load_backbone(name, size, ...)
 
         return load_backbone(constructor, image_size, **kwargs)[0]
 
