@@ -73,46 +73,24 @@ def test_make_vectorizer_int_and_count():
         text.make_vectorizer([])
 
 
-def test_softmax_and_thinking_machines_attention():
-    assert np.allclose(text.softmax([14, 12]).round(2), [0.88, 0.12])
+def test_softmax_thinking_machines_and_keras():
+    assert np.allclose(text.softmax([14, 12]).round(2), [0.88, 0.12])  # 06's «Thinking Machines» example
     assert np.allclose(text.softmax(np.array([[1000.0, 1000.0]])), 0.5)  # stable
-    q = np.full((1, 64), 1.0)
-    k = np.stack([np.full(64, 1.75), np.full(64, 1.5)])  # scores 112 and 96
-    v = np.array([[1.0, 0.0], [0.0, 1.0]])
-    out, weights = text.scaled_dot_product_attention(q, k, v)
-    assert np.allclose(weights.round(2), [[0.88, 0.12]]) and np.allclose(out, weights)
-    _, masked = text.scaled_dot_product_attention(q, k, v, mask=[[True, False]])
-    assert np.allclose(masked, [[1.0, 0.0]])
-    with pytest.raises(ValueError, match="d_k"):
-        text.scaled_dot_product_attention(q, k[:, :3], v)
-
-
-def test_attention_matches_keras_single_head():
     import keras
 
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(1, 3, 4)).astype("float32")
-    mha = keras.layers.MultiHeadAttention(num_heads=1, key_dim=4, use_bias=False)
-    mha(x, x)
-    wq, wk, wv, wo = mha.get_weights()
-    out, scores = mha(x, x, return_attention_scores=True)
-    z, a = text.scaled_dot_product_attention(x[0] @ wq[:, 0], x[0] @ wk[:, 0], x[0] @ wv[:, 0])
-    assert np.allclose(keras.ops.convert_to_numpy(scores)[0, 0], a, atol=1e-5)
-    assert np.allclose(keras.ops.convert_to_numpy(out)[0], z @ wo[0], atol=1e-4)
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    assert np.allclose(text.softmax(x, axis=0), keras.ops.convert_to_numpy(keras.ops.softmax(x, axis=0)), atol=1e-6)
+    assert not np.allclose(text.softmax(x, axis=0), text.softmax(x, axis=1))
 
 
-def test_token_and_position_embedding():
+def test_the_course_takes_transformer_layers_from_kerashub():
+    """06 and 07 use keras_hub.layers.TokenAndPositionEmbedding: positions are learned and added."""
+    keras_hub = pytest.importorskip("keras_hub")
     import keras
 
-    layer = text.TokenAndPositionEmbedding(sequence_length=5, vocab_size=7, embed_dim=3)
-    ids = np.array([[1, 2, 3, 0, 0], [1, 2, 3, 0, 0]])
-    out = keras.ops.convert_to_numpy(layer(ids))
-    assert out.shape == (2, 5, 3) and np.allclose(out[0], out[1])
-    # same token at two positions gets different vectors (position is added)
+    assert not hasattr(text, "TokenAndPositionEmbedding") and not hasattr(text, "scaled_dot_product_attention")
+    layer = keras_hub.layers.TokenAndPositionEmbedding(vocabulary_size=7, sequence_length=5, embedding_dim=3)
     same = keras.ops.convert_to_numpy(layer(np.array([[4, 4, 4, 4, 4]])))[0]
-    assert not np.allclose(same[0], same[1])
-    assert len(layer.trainable_weights) == 2
-    clone = text.TokenAndPositionEmbedding.from_config(layer.get_config())
-    assert clone.embed_dim == 3
-    with pytest.raises(ValueError, match="entero positivo"):
-        text.TokenAndPositionEmbedding(0, 7, 3)
+    assert not np.allclose(same[0], same[1])  # the same token at two positions gets two vectors
+    assert len(layer.trainable_weights) == 2  # token table and position table, both trained
+    assert tuple(layer.position_embedding.position_embeddings.shape) == (5, 3)

@@ -5,9 +5,12 @@
   analogies over a table of word vectors (e.g. GloVe from :func:`utils.data.load_glove`).
 * :func:`embedding_matrix`: the initial weights of a ``keras.layers.Embedding`` built from
   pretrained vectors for the vocabulary of a ``TextVectorization`` layer.
-* :func:`softmax` and :func:`scaled_dot_product_attention`: self-attention in NumPy, as
-  written by hand in notebook 06.
-* :class:`TokenAndPositionEmbedding`: token + learned position embeddings for Transformers.
+* :func:`softmax`: the numerically stable softmax that notebook 06 uses to write self-attention
+  by hand in NumPy (self-attention itself is written in the notebook, where it is taught).
+
+Transformer layers come from Keras and KerasHub (``keras.layers.MultiHeadAttention``,
+``keras_hub.layers.TokenAndPositionEmbedding``, ``TransformerEncoder``, ``TransformerDecoder``);
+notebooks 06 and 07 use them directly.
 """
 
 from __future__ import annotations
@@ -194,69 +197,3 @@ def softmax(x, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype="float64")
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
-    """``softmax(Q Kᵀ / √d_k) V`` in NumPy. Returns ``(output, weights)``.
-
-    ``q``: (..., n_q, d_k), ``k``: (..., n_k, d_k), ``v``: (..., n_k, d_v); ``mask``
-    (broadcastable to (..., n_q, n_k)) is True where attention is allowed.
-    """
-    q, k, v = (np.asarray(t, dtype="float64") for t in (q, k, v))
-    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
-        raise ValueError(f"Q, K y V deben tener al menos 2 dimensiones (posiciones, d); llegaron "
-                         f"{q.shape}, {k.shape}, {v.shape}.")
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"Q y K deben tener la misma d_k: {q.shape[-1]} ≠ {k.shape[-1]}.")
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"K y V deben tener el mismo número de posiciones: {k.shape[-2]} ≠ {v.shape[-2]}.")
-    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
-    if mask is not None:
-        scores = np.where(np.asarray(mask, dtype=bool), scores, -1e9)
-    weights = softmax(scores, axis=-1)
-    return weights @ v, weights
-
-
-# --------------------------------------------------------------------------- Keras layers
-
-
-def _keras_layers():
-    import keras
-
-    @keras.saving.register_keras_serializable(package="course")
-    class TokenAndPositionEmbedding(keras.layers.Layer):
-        """Token embedding plus a learned position embedding (as in keras-io's text Transformer)."""
-
-        def __init__(self, sequence_length: int, vocab_size: int, embed_dim: int, **kwargs):
-            super().__init__(**kwargs)
-            for name, value in (("sequence_length", sequence_length), ("vocab_size", vocab_size),
-                                ("embed_dim", embed_dim)):
-                if not isinstance(value, int) or value < 1:
-                    raise ValueError(f"{name} debe ser un entero positivo (recibido {value!r}).")
-            self.sequence_length, self.vocab_size, self.embed_dim = sequence_length, vocab_size, embed_dim
-            self.token_emb = keras.layers.Embedding(vocab_size, embed_dim, name="token_embedding")
-            self.pos_emb = keras.layers.Embedding(sequence_length, embed_dim, name="position_embedding")
-
-        def build(self, input_shape):
-            self.token_emb.build(input_shape)
-            self.pos_emb.build(input_shape)
-            self.built = True
-
-        def call(self, x):
-            positions = keras.ops.arange(keras.ops.shape(x)[-1])
-            return self.token_emb(x) + self.pos_emb(positions)
-
-        def get_config(self):
-            return {**super().get_config(), "sequence_length": self.sequence_length,
-                    "vocab_size": self.vocab_size, "embed_dim": self.embed_dim}
-
-    return TokenAndPositionEmbedding
-
-
-def __getattr__(name):
-    # Keras is imported lazily so that ``utils.text`` is cheap to import.
-    if name == "TokenAndPositionEmbedding":
-        cls = _keras_layers()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module 'utils.text' has no attribute {name!r}")
