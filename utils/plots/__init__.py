@@ -8,12 +8,13 @@ to be composed into a larger figure. Notebooks use ``from utils import plots`` a
 
 - :mod:`.style`: palette, Spanish metric names, the shared figure plumbing;
 - :mod:`.training`: training curves, named curves, bar comparisons, score tables;
-- :mod:`.evaluation`: confusion matrix, ROC, regression residuals, clusters;
+- :mod:`.evaluation`: confusion matrix, ROC and precision–recall curves, regression residuals, clusters;
 - :mod:`.images`: image grids, filters, feature maps, heat-map overlays, top-k predictions;
 - :mod:`.text`: attention weights, word-vector projections, token probabilities, similarities.
 """
 
-from .evaluation import plot_clusters, plot_confusion_matrix, plot_residuals, plot_roc_curves
+from .evaluation import (plot_clusters, plot_confusion_matrix, plot_pr_curves, plot_residuals,
+                         plot_roc_curves)
 from .images import (plot_feature_maps, plot_filters, plot_heatmap_overlay, plot_image_grid,
                      plot_top_predictions)
 from .style import BAD, GOOD, METRIC_NAMES, PALETTE, color, metric_label, use_course_style
@@ -23,7 +24,7 @@ from .training import plot_curves, plot_histories, plot_history, plot_model_comp
 __all__ = [
     "BAD", "GOOD", "METRIC_NAMES", "PALETTE", "color", "metric_label", "use_course_style",
     "plot_history", "plot_histories", "plot_curves", "plot_model_comparison", "plot_score_heatmap",
-    "plot_confusion_matrix", "plot_roc_curves", "plot_residuals", "plot_clusters",
+    "plot_confusion_matrix", "plot_roc_curves", "plot_pr_curves", "plot_residuals", "plot_clusters",
     "plot_image_grid", "plot_filters", "plot_feature_maps", "plot_heatmap_overlay", "plot_top_predictions",
     "plot_attention", "plot_embeddings_2d", "plot_token_probabilities", "plot_similarity_matrices",
 ]

@@ -1,4 +1,4 @@
-"""How good a model is: confusion matrix, ROC curves, regression residuals, clusters."""
+"""How good a model is: confusion matrix, ROC and precision–recall curves, regression residuals, clusters."""
 
 from __future__ import annotations
 
@@ -82,6 +82,38 @@ def plot_roc_curves(y_true, scores: Mapping[str, Sequence[float]], title: str | 
     ax.set_aspect("equal")
     ax.set_title(title or "Curva ROC")
     ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pr_curves(y_true, scores, title: str | None = None, ax=None):
+    """Precision–recall curves of several models on the same binary labels (1 = positive class).
+
+    ``scores``: ``{modelo: probabilidad o puntuación de la clase positiva}``. The legend gives each
+    model's average precision (AP, scikit-learn's ``average_precision_score``); the dotted line is the
+    share of positives, the precision of a model that ranks at random at every recall. Returns the
+    Figure (never calls ``plt.show()``).
+    """
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    y_true = np.asarray(y_true).ravel()
+    if not scores:
+        raise ValueError("Pasa al menos un modelo: {'nombre': puntuaciones}.")
+    if not (np.isin(y_true, [0, 1]).all() and len(np.unique(y_true)) == 2):
+        raise ValueError("La curva precisión–exhaustividad necesita etiquetas binarias 0/1 con las dos clases.")
+    fig, ax = axes_or_new(ax, (5.5, 5))
+    for i, (name, s) in enumerate(scores.items()):
+        s = np.asarray(s, dtype=float).ravel()
+        if s.shape != y_true.shape:
+            raise ValueError(f"«{name}» tiene {len(s)} puntuaciones y hay {len(y_true)} etiquetas.")
+        precision, recall, _ = precision_recall_curve(y_true, s)
+        ax.step(recall, precision, where="post", color=color(i),
+                label=f"{name} (AP {average_precision_score(y_true, s):.3f})")
+    share = y_true.mean()
+    ax.axhline(share, linestyle=":", color="gray", label=f"azar (proporción de positivos: {share:.2f})")
+    ax.set(xlabel="exhaustividad (tasa de verdaderos positivos)", ylabel="precisión", xlim=(0, 1),
+           ylim=(0, 1.02), title=title or "Curva precisión–exhaustividad")
+    ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
 
