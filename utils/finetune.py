@@ -58,6 +58,37 @@ class SlantedTriangular(keras.optimizers.schedules.LearningRateSchedule):
         return dict(max_lr=self.max_lr, total_steps=self.total_steps, cut_frac=self.cut_frac, ratio=self.ratio)
 
 
+@keras.saving.register_keras_serializable(package="course")
+class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """BERT's fine-tuning rate (Devlin et al. 2018; optimization.py of google-research/bert).
+
+    Linear warm-up from 0 to ``peak_lr`` during the first ``warmup_frac`` of ``total_steps``
+    (BERT: 10 %), then linear decay to 0 at ``total_steps``. The same shape as
+    :class:`SlantedTriangular`, but it starts and ends at 0 instead of ``max_lr / ratio``.
+    """
+
+    def __init__(self, peak_lr: float, total_steps: int, warmup_frac: float = 0.1):
+        if peak_lr <= 0:
+            raise ValueError(f"peak_lr debe ser > 0 (recibido {peak_lr}).")
+        if int(total_steps) < 2:
+            raise ValueError(f"total_steps debe ser ≥ 2: épocas × pasos por época (recibido {total_steps}).")
+        if not 0 < warmup_frac < 1:
+            raise ValueError(f"warmup_frac debe estar entre 0 y 1 (recibido {warmup_frac}); BERT usa 0.1.")
+        self.peak_lr = float(peak_lr)
+        self.total_steps = int(total_steps)
+        self.warmup_frac = float(warmup_frac)
+
+    def __call__(self, step):
+        t = keras.ops.cast(step, "float32")
+        warmup = max(1.0, np.floor(self.total_steps * self.warmup_frac))
+        up = (t + 1.0) / warmup  # the first step already learns, the last one still does
+        down = (self.total_steps - t) / max(1.0, self.total_steps - warmup)
+        return self.peak_lr * keras.ops.clip(keras.ops.minimum(up, down), 0.0, 1.0)
+
+    def get_config(self):
+        return dict(peak_lr=self.peak_lr, total_steps=self.total_steps, warmup_frac=self.warmup_frac)
+
+
 def layer_groups(model, **kwargs) -> list[list]:
     """The layer groups of any classifier or language model of the course (bottom → top)."""
     from . import bert, transfer, ulmfit
