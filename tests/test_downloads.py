@@ -80,8 +80,8 @@ def test_downloads_table_is_complete():
     for key, item in data.DOWNLOADS.items():
         assert item.label and item.size_mb > 0 and item.in_code, key
         assert callable(item.fetch) and callable(item.find), key
-        assert item.kind in {"datos", "keras.applications", "KerasHub", "TF Hub", "Hugging Face"}, key
-        assert item.approx == (item.kind in {"KerasHub", "TF Hub", "Hugging Face"}), f"{key}: ≈ solo si se estima"
+        assert item.kind in {"datos", "keras.applications", "KerasHub", "TF Hub", "Hugging Face", "fastai"}, key
+        assert item.approx == (item.kind in {"KerasHub", "TF Hub", "Hugging Face", "fastai"}), f"{key}: ≈ solo si se estima"
     assert data.DOWNLOADS["imdb"].size_text == "84 MB" and data.DOWNLOADS["bert_base_multi"].size_text == "≈711 MB"
 
 

@@ -72,14 +72,6 @@ def test_load_bmi_progression_is_the_real_diabetes_data_rescaled():
     np.testing.assert_allclose(y * 100, raw["target"])
 
 
-def test_load_flat_fashion_mnist_flattens_to_unit_floats():
-    (x_train, y_train), (x_test, y_test), (train_images, test_images) = learning.load_flat_fashion_mnist(n_test=50)
-    assert x_train.dtype == np.float32 and x_train.shape == (len(train_images), 784) and len(y_train) == len(x_train)
-    assert x_test.shape == (50, 784) and len(y_test) == 50 and test_images.shape == (50, 28, 28)
-    assert 0 <= x_train.min() and x_train.max() <= 1
-    np.testing.assert_allclose(x_test[3], test_images[3].ravel() / 255, rtol=1e-6)
-
-
 # ------------------------------------------------------------------------ descriptors
 
 

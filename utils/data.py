@@ -822,7 +822,20 @@ DOWNLOADS: dict[str, Download] = {
     "tfhub_bert_preprocess": _tfhub("preprocesado de BERT de TF Hub", BERT_PREPROCESS, 1),
     # 28,763,648 parameters × 4 bytes: the same architecture (L-4, H-512) as KerasHub's bert_small_en_uncased.
     "tfhub_small_bert": _tfhub("BERT pequeño de TF Hub", SMALL_BERT, 28_763_648 * 4 / 1e6),
+    # --- fastai's model zoo (notebook 10, full mode): 44,333,280 parameters × 4 bytes, marked ≈ (no
+    # official size of wt103-fwd.tgz was found offline); read with PyTorch, so only where it is installed.
+    "wt103_fwd": Download(
+        "AWD-LSTM de fastai (WikiText-103)", 44_333_280 * 4 / 1e6, True, "fastai",
+        "https://s3.amazonaws.com/fast-ai-modelzoo/wt103-fwd.tgz", lambda: _awd_lstm().download_wt103(),
+        lambda: _awd_lstm().find_cached_wt103(), ("load_wt103",), needs="torch",
+        note="si está instalado PyTorch"),
 }
+
+
+def _awd_lstm():
+    from . import awd_lstm  # imports keras: only when the entry is fetched or looked up
+
+    return awd_lstm
 
 MODES = ("rápido", "completo")
 

@@ -73,19 +73,6 @@ def load_bmi_progression():
     return (frame["bmi"].to_numpy() - 20) / 10, frame["target"].to_numpy() / 100
 
 
-def load_flat_fashion_mnist(n_test: int | None = None):
-    """Fashion-MNIST as flat vectors: ``(x_train, y_train), (x_test, y_test), (train_images, test_images)``.
-
-    ``x_*`` are float32 arrays (N, 784) with values in [0, 1]; the images (N, 28, 28) are kept for
-    the hand-made descriptors. The training size follows the course mode (:func:`utils.data.load_fashion_mnist`).
-    """
-    from .data import load_fashion_mnist
-
-    (train_images, y_train), (test_images, y_test) = load_fashion_mnist(n_test=n_test)
-    flat = [images.reshape(len(images), -1).astype("float32") / 255 for images in (train_images, test_images)]
-    return (flat[0], y_train), (flat[1], y_test), (train_images, test_images)
-
-
 def plot_cross_entropy(p_true, correct, title: str = "Entropía cruzada de cada imagen de prueba"):
     """The curve −log p and each example's loss at the probability ``p_true`` it gives its true class.
 
