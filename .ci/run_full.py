@@ -34,7 +34,27 @@ MARK = "__COURSE_HEADLINES__"
 
 # Headline figures per notebook: label → Python expression evaluated in the notebook's kernel at the
 # end. A figure whose expression fails is reported as missing (the notebook changed): never invented.
-HEADLINES: dict[str, dict[str, str]] = {}
+HEADLINES: dict[str, dict[str, str]] = {
+    "00": {"exactitud en prueba": "test_acc"},
+    "01": {"AUC (mejor clasificador)": "results['AUC'].max()", "R² (mejor regresor)": "reg_results['R²'].max()"},
+    "02": {"exactitud, retropropagación a mano": "acc_np"},
+    "03": {"exactitud CNN (prueba)": "results.loc['cnn', 'exactitud']",
+           "exactitud densa (prueba)": "results.loc['densa', 'exactitud']"},
+    "04": {"exactitud sin entrenar (ImageNet)": "zero_shot_acc", "exactitud desde cero": "acc_scratch",
+           "exactitud extracción": "acc_features", "exactitud fine-tuning": "acc_ft",
+           "exactitud tasas por capa": "acc_disc", "exactitud final (prueba)": "test_acc"},
+    "05": {"exactitud GloVe ajustado (mayor tamaño)": "tuned[-1]", "exactitud desde cero (mayor tamaño)": "scratch[-1]",
+           "exactitud GloVe congelado (mayor tamaño)": "frozen[-1]"},
+    "06": {"exactitud CNN 1-D": "accuracy['CNN 1-D']", "exactitud BiLSTM": "accuracy['BiLSTM']",
+           "exactitud Transformer": "accuracy['Transformer']"},
+    "07": {"palabras invertidas exactas": "exact['Transformer']", "atención cruzada alineada": "aligned",
+           "exponente de la atención": "attention_exponent", "exponente de la LSTM": "lstm_exponent"},
+    "08": {"perplejidad unigramas": "unigram_ppl", "perplejidad trigramas": "trigram_ppl",
+           "perplejidad LSTM": "lstm_ppl"},
+    "10": {"perplejidad LM general": "general_ppl", "perplejidad LM tras ajustar al dominio": "after_ppl",
+           "ULMFiT − desde cero, 100 etiquetas": "gaps.mean()",
+           "exactitud ULMFiT, 100 etiquetas": "scores['ULMFiT'][:, 0].mean()"},
+}
 
 
 def headline_cell(expressions: dict[str, str]) -> nbformat.NotebookNode:
@@ -168,12 +188,17 @@ def main(argv=None) -> int:
     where = machine()
     kind = "gpu" if " GPU " in f" {where} " else "cpu"
     out = args.out or ROOT / "results" / f"modo-{args.modo}-{kind}.md"
-    rows = []
+    # Rows of earlier runs with the same table (other notebooks, same mode and seed) are kept.
+    previous = out.with_suffix(".json")
+    rows = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else []
+    rows = [r for r in rows if (r.get("modo"), r.get("semilla")) == (args.modo, args.seed)]
     for path in select(args.cuadernos):
+        rows = [r for r in rows if r["cuaderno"] != path.name]
         print(f"→ {path.name} (modo {args.modo}, semilla {args.seed})…", flush=True)
         row = run_notebook(path, fast=args.modo == "rápido", seed=args.seed, timeout=args.timeout)
+        row.update(modo=args.modo, semilla=args.seed)
         print(f"   {row['estado']} en {row['segundos'] / 60:.1f} min · {row['resultados']}", flush=True)
-        rows.append(row)
+        rows = sorted([*rows, row], key=lambda r: r["cuaderno"])
         out.parent.mkdir(parents=True, exist_ok=True)  # written after each notebook: nothing lost
         out.write_text(markdown(rows, args.modo, args.seed, where), encoding="utf-8")
         out.with_suffix(".json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -104,3 +104,13 @@ def test_second_seed_list_names_notebooks_that_take_the_seed_from_the_environmen
         setup_cell = nbformat.read(ROOT / name, as_version=4).cells
         assert any("setup(seed=42" in c.source for c in setup_cell if c.cell_type == "code"), name
     assert "COURSE_SEED=7" in (ROOT / ".ci" / "run").read_text()
+
+
+STRATEGY_NOTEBOOKS = ("04", "06", "07", "08", "09", "10")  # they train large models in full mode
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in STRATEGY_NOTEBOOKS], ids=lambda p: p.name)
+def test_large_models_are_built_under_the_distribution_strategy(path):
+    """Issue 17: with two GPUs (Kaggle) setup() picks MirroredStrategy; these notebooks must use it."""
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert "with info.strategy.scope():" in code and "info.global_batch_size(" in code
