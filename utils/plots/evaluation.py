@@ -56,6 +56,20 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = No
     return fig
 
 
+def _binary_scores(y_true, scores: Mapping[str, Sequence[float]], curve: str):
+    """Labels 0/1 (both present) and one score per label for each model, or a Spanish error."""
+    y_true = np.asarray(y_true).ravel()
+    if not scores:
+        raise ValueError("Pasa al menos un modelo: {'nombre': puntuaciones}.")
+    if not (np.isin(y_true, [0, 1]).all() and len(np.unique(y_true)) == 2):
+        raise ValueError(f"{curve} necesita etiquetas binarias 0/1 con las dos clases presentes.")
+    arrays = {name: np.asarray(s, dtype=float).ravel() for name, s in scores.items()}
+    for name, s in arrays.items():
+        if s.shape != y_true.shape:
+            raise ValueError(f"«{name}» tiene {len(s)} puntuaciones y hay {len(y_true)} etiquetas.")
+    return y_true, arrays
+
+
 def plot_roc_curves(y_true, scores: Mapping[str, Sequence[float]], title: str | None = None,
                     ax=None):
     """ROC curves of several models on the same labels (binary ``y_true``), AUC in the legend.
@@ -64,16 +78,9 @@ def plot_roc_curves(y_true, scores: Mapping[str, Sequence[float]], title: str | 
     """
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    y_true = np.asarray(y_true).ravel()
-    if not scores:
-        raise ValueError("Pasa al menos un modelo: {'nombre': puntuaciones}.")
-    if len(np.unique(y_true)) != 2:
-        raise ValueError("La curva ROC necesita etiquetas binarias con las dos clases presentes.")
+    y_true, scores = _binary_scores(y_true, scores, "La curva ROC")
     fig, ax = axes_or_new(ax, (5.5, 5))
     for i, (name, s) in enumerate(scores.items()):
-        s = np.asarray(s, dtype=float).ravel()
-        if s.shape != y_true.shape:
-            raise ValueError(f"«{name}» tiene {len(s)} puntuaciones y hay {len(y_true)} etiquetas.")
         fpr, tpr, _ = roc_curve(y_true, s)
         ax.plot(fpr, tpr, color=color(i), label=f"{name} (AUC {roc_auc_score(y_true, s):.3f})")
     ax.plot([0, 1], [0, 1], ":", color="gray", label="azar (AUC 0.5)")
@@ -96,16 +103,9 @@ def plot_pr_curves(y_true, scores, title: str | None = None, ax=None):
     """
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    y_true = np.asarray(y_true).ravel()
-    if not scores:
-        raise ValueError("Pasa al menos un modelo: {'nombre': puntuaciones}.")
-    if not (np.isin(y_true, [0, 1]).all() and len(np.unique(y_true)) == 2):
-        raise ValueError("La curva precisión–exhaustividad necesita etiquetas binarias 0/1 con las dos clases.")
+    y_true, scores = _binary_scores(y_true, scores, "La curva precisión–exhaustividad")
     fig, ax = axes_or_new(ax, (5.5, 5))
     for i, (name, s) in enumerate(scores.items()):
-        s = np.asarray(s, dtype=float).ravel()
-        if s.shape != y_true.shape:
-            raise ValueError(f"«{name}» tiene {len(s)} puntuaciones y hay {len(y_true)} etiquetas.")
         precision, recall, _ = precision_recall_curve(y_true, s)
         ax.step(recall, precision, where="post", color=color(i),
                 label=f"{name} (AP {average_precision_score(y_true, s):.3f})")
