@@ -250,13 +250,13 @@ def test_attention_scores_reproduce_the_encoder(minilm):
     assert scores.shape == (6, 12, 7, 7)  # layers, heads, queries, keys (padding left out)
     np.testing.assert_allclose(scores.sum(axis=-1), 1.0, atol=1e-4)  # padding gets no attention
     assert np.std(scores[:, :, 2, :]) > 0.01  # the heads differ: not a uniform average
-    fig = ub.plot_attention_from(scores, tokens, query=2)
+    fig = plots.plot_attention_from(scores, tokens, query=2)
     assert len([ax for ax in fig.axes if ax.images]) == 6  # one panel per layer
     assert fig.axes[0].get_title() == "capa 1" and fig.axes[0].get_ylabel() == "cabeza"
     with pytest.raises(ValueError, match="query"):
-        ub.plot_attention_from(scores, tokens, query=7)
+        plots.plot_attention_from(scores, tokens, query=7)
     with pytest.raises(ValueError, match="forma"):
-        ub.plot_attention_from(scores[0], tokens, query=2)
+        plots.plot_attention_from(scores[0], tokens, query=2)
 
 
 def test_plot_similarity_matrices():

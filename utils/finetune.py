@@ -23,6 +23,17 @@ from .keras_internals import sublayers
 from .optim import discriminative_optimizer
 
 
+def _check_schedule(rate, total_steps, min_steps: int, fraction, usual: str) -> None:
+    """Spanish errors for a schedule's peak rate ``(name, value)``, length and ramp ``(name, value)``."""
+    (rate_name, rate_value), (frac_name, frac_value) = rate, fraction
+    if rate_value <= 0:
+        raise ValueError(f"{rate_name} debe ser > 0 (recibido {rate_value}).")
+    if int(total_steps) < min_steps:
+        raise ValueError(f"total_steps debe ser ≥ {min_steps}: épocas × pasos por época (recibido {total_steps}).")
+    if not 0 < frac_value < 1:
+        raise ValueError(f"{frac_name} debe estar entre 0 y 1 (recibido {frac_value}); {usual}.")
+
+
 @keras.saving.register_keras_serializable(package="course")
 class SlantedTriangular(keras.optimizers.schedules.LearningRateSchedule):
     """Slanted triangular learning rate (ULMFiT, Howard & Ruder 2018, eq. 3).
@@ -33,12 +44,7 @@ class SlantedTriangular(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, max_lr: float, total_steps: int, cut_frac: float = 0.1, ratio: float = 32.0):
-        if max_lr <= 0:
-            raise ValueError(f"max_lr debe ser > 0 (recibido {max_lr}).")
-        if int(total_steps) < 1:
-            raise ValueError(f"total_steps debe ser ≥ 1: épocas × pasos por época (recibido {total_steps}).")
-        if not 0 < cut_frac < 1:
-            raise ValueError(f"cut_frac debe estar entre 0 y 1 (recibido {cut_frac}); el artículo usa 0.1.")
+        _check_schedule(("max_lr", max_lr), total_steps, 1, ("cut_frac", cut_frac), "el artículo usa 0.1")
         if ratio < 1:
             raise ValueError(f"ratio debe ser ≥ 1 (recibido {ratio}); el artículo usa 32.")
         self.max_lr = float(max_lr)
@@ -68,12 +74,7 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, peak_lr: float, total_steps: int, warmup_frac: float = 0.1):
-        if peak_lr <= 0:
-            raise ValueError(f"peak_lr debe ser > 0 (recibido {peak_lr}).")
-        if int(total_steps) < 2:
-            raise ValueError(f"total_steps debe ser ≥ 2: épocas × pasos por época (recibido {total_steps}).")
-        if not 0 < warmup_frac < 1:
-            raise ValueError(f"warmup_frac debe estar entre 0 y 1 (recibido {warmup_frac}); BERT usa 0.1.")
+        _check_schedule(("peak_lr", peak_lr), total_steps, 2, ("warmup_frac", warmup_frac), "BERT usa 0.1")
         self.peak_lr = float(peak_lr)
         self.total_steps = int(total_steps)
         self.warmup_frac = float(warmup_frac)

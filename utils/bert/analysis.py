@@ -123,39 +123,3 @@ def attention_scores(bert, text: str, atol: float = 1e-3):
         raise RuntimeError(f"Las capas llamadas una a una no reproducen la salida del codificador "
                            f"(diferencia {gap:.2g} > {atol}): ¿ha cambiado KerasHub su TransformerEncoder?")
     return tokens, np.stack(scores)
-
-
-def plot_attention_from(scores, tokens: Sequence[str], query: int, ncols: int = 3, title: str | None = None):
-    """Heat maps of where token ``query`` looks, one panel per layer: heads (rows) × tokens (columns).
-
-    ``scores``: (num_layers, num_heads, n, n) from :func:`attention_scores`. One colour scale for
-    every panel, so the layers can be compared.
-    """
-    import matplotlib.pyplot as plt
-
-    scores = np.asarray(scores)
-    if scores.ndim != 4 or scores.shape[-1] != len(tokens) or scores.shape[-2] != len(tokens):
-        raise ValueError(f"scores debe tener forma (capas, cabezas, {len(tokens)}, {len(tokens)}); "
-                         f"llegó {scores.shape}.")
-    if not 0 <= query < len(tokens):
-        raise ValueError(f"query debe estar entre 0 y {len(tokens) - 1}; recibido {query}.")
-    rows = scores[:, :, query, :]  # (layers, heads, keys)
-    num_layers, num_heads = rows.shape[:2]
-    nrows = -(-num_layers // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 0.28 * num_heads * nrows + 1.6 * nrows),
-                             squeeze=False)
-    vmax = float(rows.max())
-    for k, ax in enumerate(axes.flat):
-        if k >= num_layers:
-            ax.axis("off")
-            continue
-        im = ax.imshow(rows[k], cmap="viridis", vmin=0, vmax=vmax, aspect="auto")
-        ax.grid(False)
-        ax.set_xticks(range(len(tokens)), tokens, rotation=70, fontsize=8)
-        ax.set_yticks(range(num_heads), [str(h + 1) for h in range(num_heads)], fontsize=7)
-        ax.set_title(f"capa {k + 1}", fontsize=10)
-        if k % ncols == 0:
-            ax.set_ylabel("cabeza")
-    fig.colorbar(im, ax=axes, fraction=0.02, label="peso de atención")
-    fig.suptitle(title or f"¿A qué token atiende «{tokens[query]}»? (filas: cabezas)")
-    return fig

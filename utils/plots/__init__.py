@@ -18,7 +18,8 @@ from .evaluation import (plot_clusters, plot_confusion_matrix, plot_pr_curves, p
 from .images import (plot_feature_maps, plot_filters, plot_heatmap_overlay, plot_image_grid,
                      plot_top_predictions)
 from .style import BAD, GOOD, METRIC_NAMES, PALETTE, color, metric_label, use_course_style
-from .text import plot_attention, plot_embeddings_2d, plot_similarity_matrices, plot_token_probabilities
+from .text import (plot_attention, plot_attention_from, plot_embeddings_2d, plot_similarity_matrices,
+                   plot_token_probabilities)
 from .training import plot_curves, plot_histories, plot_history, plot_model_comparison, plot_score_heatmap
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     "plot_history", "plot_histories", "plot_curves", "plot_model_comparison", "plot_score_heatmap",
     "plot_confusion_matrix", "plot_roc_curves", "plot_pr_curves", "plot_residuals", "plot_clusters",
     "plot_image_grid", "plot_filters", "plot_feature_maps", "plot_heatmap_overlay", "plot_top_predictions",
-    "plot_attention", "plot_embeddings_2d", "plot_token_probabilities", "plot_similarity_matrices",
+    "plot_attention", "plot_attention_from", "plot_embeddings_2d", "plot_token_probabilities", "plot_similarity_matrices",
 ]
