@@ -10,7 +10,7 @@ from pathlib import Path
 import keras  # noqa: F401  Keras reads KERAS_HOME once, at import: before any test changes it
 import pytest
 
-from utils import data, download
+from utils import catalog, data, download
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -40,10 +40,10 @@ def _declared(nb) -> dict:
 def test_notebook_declares_its_downloads_with_known_keys(path):
     declared = _declared(_notebook(path))
     assert declared is not None, "falta metadata.course.downloads = {'rápido': [...], 'completo': [...]}"
-    assert set(declared) == set(data.MODES), f"los modos son {data.MODES}"
+    assert set(declared) == set(catalog.MODES), f"los modos son {catalog.MODES}"
     for mode, keys in declared.items():
         assert len(keys) == len(set(keys)), f"{mode}: claves repetidas"
-        assert not set(keys) - set(data.DOWNLOADS), f"{mode}: claves que no están en utils.data.DOWNLOADS"
+        assert not set(keys) - set(catalog.DOWNLOADS), f"{mode}: claves que no están en utils.catalog.DOWNLOADS"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -53,7 +53,7 @@ def test_header_download_line_is_generated_from_the_metadata(path):
                   and "".join(c["source"]).lstrip().startswith("## Objetivos")]
     assert len(objectives) == 1
     lines = [ln for ln in "".join(objectives[0]["source"]).splitlines() if ln.startswith("**Descargas:**")]
-    expected = data.downloads_markdown(_declared(nb))
+    expected = catalog.downloads_markdown(_declared(nb))
     assert lines == [expected], f"la línea **Descargas:** no se escribe a mano; regenérala con {REGENERATE}"
 
 
@@ -62,7 +62,7 @@ def test_declared_downloads_appear_in_the_code(path):
     nb = _notebook(path)
     code = _code(nb)
     for key in {k for keys in _declared(nb).values() for k in keys}:
-        missing = [s for s in data.DOWNLOADS[key].in_code if s not in code]
+        missing = [s for s in catalog.DOWNLOADS[key].in_code if s not in code]
         assert not missing, f"{key}: el código del cuaderno no contiene {missing}"
 
 
@@ -71,18 +71,18 @@ def test_what_the_code_downloads_is_declared(path):
     nb = _notebook(path)
     code = _code(nb)
     declared = {k for keys in _declared(nb).values() for k in keys}
-    used = {key for key, item in data.DOWNLOADS.items() if all(s in code for s in item.in_code)}
+    used = {key for key, item in catalog.DOWNLOADS.items() if all(s in code for s in item.in_code)}
     assert not used - declared, f"el código descarga {sorted(used - declared)} y los metadatos no lo dicen"
 
 
 def test_downloads_table_is_complete():
-    assert set(data.ASSETS) <= set(data.DOWNLOADS)
-    for key, item in data.DOWNLOADS.items():
+    assert set(data.ASSETS) <= set(catalog.DOWNLOADS)
+    for key, item in catalog.DOWNLOADS.items():
         assert item.label and item.size_mb > 0 and item.in_code, key
         assert callable(item.fetch) and callable(item.find), key
         assert item.kind in {"datos", "keras.applications", "KerasHub", "TF Hub", "Hugging Face", "fastai"}, key
         assert item.approx == (item.kind in {"KerasHub", "TF Hub", "Hugging Face", "fastai"}), f"{key}: ≈ solo si se estima"
-    assert data.DOWNLOADS["imdb"].size_text == "84 MB" and data.DOWNLOADS["bert_base_multi"].size_text == "≈711 MB"
+    assert catalog.DOWNLOADS["imdb"].size_text == "84 MB" and catalog.DOWNLOADS["bert_base_multi"].size_text == "≈711 MB"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("keras_hub") is None, reason="KerasHub no está instalado")
@@ -90,7 +90,7 @@ def test_kerashub_entries_match_kerashub_presets():
     import keras_hub
 
     presets = keras_hub.models.BertBackbone.presets
-    hub_items = {key: item for key, item in data.DOWNLOADS.items() if item.kind == "KerasHub"}
+    hub_items = {key: item for key, item in catalog.DOWNLOADS.items() if item.kind == "KerasHub"}
     assert hub_items
     for key, item in hub_items.items():  # the key is the preset's name
         assert item.source == presets[key]["kaggle_handle"], key
@@ -109,7 +109,7 @@ def test_keras_applications_entries_name_the_file_that_keras_downloads(monkeypat
         raise _Asked(fname, kwargs.get("cache_subdir"))
 
     monkeypatch.setattr(file_utils, "get_file", asked)
-    items = {key: item for key, item in data.DOWNLOADS.items() if item.kind == "keras.applications"}
+    items = {key: item for key, item in catalog.DOWNLOADS.items() if item.kind == "keras.applications"}
     assert len(items) == 14
     for key, item in items.items():
         with pytest.raises(_Asked) as info:
@@ -119,15 +119,15 @@ def test_keras_applications_entries_name_the_file_that_keras_downloads(monkeypat
 
 
 def test_downloads_markdown_formats():
-    assert data.downloads_markdown({"rápido": [], "completo": []}).startswith("**Descargas:** ninguna")
-    assert data.downloads_markdown({"rápido": ["imdb"], "completo": ["imdb"]}) == \
+    assert catalog.downloads_markdown({"rápido": [], "completo": []}).startswith("**Descargas:** ninguna")
+    assert catalog.downloads_markdown({"rápido": ["imdb"], "completo": ["imdb"]}) == \
         "**Descargas:** 84 MB en los dos modos: IMDB (84 MB)"
-    line = data.downloads_markdown({"rápido": ["minilm"], "completo": ["bert_base_multi"]})
+    line = catalog.downloads_markdown({"rápido": ["minilm"], "completo": ["bert_base_multi"]})
     assert line.startswith("**Descargas:** modo rápido hasta ≈91 MB · modo completo ≈711 MB. Solo en el rápido:")
-    assert data.format_size(0.035) == "35 kB" and data.format_size(7.5) == "7,5 MB"
-    assert data.format_size(1234, approx=True) == "≈1,2 GB"
+    assert catalog.format_size(0.035) == "35 kB" and catalog.format_size(7.5) == "7,5 MB"
+    assert catalog.format_size(1234, approx=True) == "≈1,2 GB"
     with pytest.raises(ValueError, match="desconocida"):
-        data.downloads_markdown({"rápido": ["mnist_de_mentira"], "completo": []})
+        catalog.downloads_markdown({"rápido": ["mnist_de_mentira"], "completo": []})
 
 
 def test_write_download_lines_rewrites_only_that_line(tmp_path):
@@ -159,7 +159,7 @@ def test_selection_of_notebooks_and_modes():
         download.resolve_selection(["42"])
 
 
-@pytest.mark.skipif(not data.DOWNLOADS["fashion_mnist"].is_cached(), reason="Fashion-MNIST no está en la caché")
+@pytest.mark.skipif(not catalog.DOWNLOADS["fashion_mnist"].is_cached(), reason="Fashion-MNIST no está en la caché")
 def test_command_reports_what_is_already_cached(capsys):
     assert download.main(["00", "--modo", "rápido"]) == 0
     out = capsys.readouterr().out
@@ -173,19 +173,19 @@ def test_command_list_only_downloads_nothing(capsys, monkeypatch, tmp_path):
     def must_not_download():
         raise AssertionError("--lista no descarga nada")
 
-    monkeypatch.setitem(data.DOWNLOADS, "imdb", dataclasses.replace(data.DOWNLOADS["imdb"], fetch=must_not_download))
+    monkeypatch.setitem(catalog.DOWNLOADS, "imdb", dataclasses.replace(catalog.DOWNLOADS["imdb"], fetch=must_not_download))
     assert download.main(["05", "--lista"]) == 0
     assert "IMDB (84 MB): falta" in capsys.readouterr().out
 
 
-def _failing(error: Exception) -> data.Download:
+def _failing(error: Exception) -> catalog.Download:
     def fetch():
         try:
             raise error
         except Exception as cause:  # the loaders wrap the real error like this
             raise data.CourseDataError("No se ha podido obtener «roto».") from cause
 
-    return data.Download("descarga rota", 1, False, "datos", "https://example.invalid/roto.zip",
+    return catalog.Download("descarga rota", 1, False, "datos", "https://example.invalid/roto.zip",
                          fetch, lambda: None, ("roto",))
 
 
@@ -196,7 +196,7 @@ def _failing(error: Exception) -> data.Download:
     (OSError("Unable to synchronously open file (file signature not found)"), "dañado o incompleto"),
 ], ids=["sin-internet", "http-404", "zip-dañado", "h5-dañado"])
 def test_command_failure_says_the_cause_in_spanish(monkeypatch, capsys, error, expected):
-    monkeypatch.setitem(data.DOWNLOADS, "roto", _failing(error))
+    monkeypatch.setitem(catalog.DOWNLOADS, "roto", _failing(error))
     assert download.main(["roto"]) == 1
     out = capsys.readouterr()
     text = out.out + out.err

@@ -5,7 +5,7 @@
     python -m utils.download 05 --lista             # only say what is missing and how big
 
 Every item goes into ``$KERAS_HOME`` (default ``~/.keras``) with the notebooks' own download
-calls (the entries of :data:`utils.data.DOWNLOADS`); the caches of TF Hub, KaggleHub and Hugging
+calls (the entries of :data:`utils.catalog.DOWNLOADS`); the caches of TF Hub, KaggleHub and Hugging
 Face live inside it too (:func:`utils.data.configure_caches`). Copy that folder to the lab's
 machines, or point ``KERAS_HOME`` at a shared copy, and the course runs without internet.
 
@@ -25,12 +25,12 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from . import data, errors
+from . import catalog, data, errors
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Values of ``--modo`` and the modes of ``metadata.course.downloads`` they select.
 MODE_CHOICES = {"rápido": ("rápido",), "rapido": ("rápido",), "completo": ("completo",),
-                "ambos": data.MODES}
+                "ambos": catalog.MODES}
 DOWNLOADS_PREFIX = "**Descargas:**"
 
 class SelectionError(ValueError):
@@ -62,7 +62,7 @@ def notebook_downloads(path: Path) -> dict[str, list[str]]:
 def write_download_lines(paths=None) -> list[Path]:
     """Write each notebook's ``**Descargas:**`` line (last line of its «## Objetivos» cell).
 
-    The line is :func:`utils.data.downloads_markdown` of the notebook's ``metadata.course.downloads``.
+    The line is :func:`utils.catalog.downloads_markdown` of the notebook's ``metadata.course.downloads``.
     Returns the notebooks that changed (the others are not rewritten).
     """
     import nbformat
@@ -71,7 +71,7 @@ def write_download_lines(paths=None) -> list[Path]:
     for path in map(Path, paths if paths is not None else notebook_paths()):
         text = path.read_text(encoding="utf-8")
         nb = nbformat.reads(text, as_version=4)
-        line = data.downloads_markdown(nb.metadata.get("course", {}).get("downloads", {}))
+        line = catalog.downloads_markdown(nb.metadata.get("course", {}).get("downloads", {}))
         cells = [c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("## Objetivos")]
         if len(cells) != 1:
             raise ValueError(f"{path.name}: se esperaba una celda «## Objetivos»; hay {len(cells)}.")
@@ -87,11 +87,11 @@ def write_download_lines(paths=None) -> list[Path]:
     return changed
 
 
-def resolve_selection(selection: list[str], modes=data.MODES) -> tuple[list[str], list[str]]:
+def resolve_selection(selection: list[str], modes=catalog.MODES) -> tuple[list[str], list[str]]:
     """The download keys (in order, once each) and the notebooks that ``selection`` names.
 
     ``selection`` holds notebook numbers (``03``, ``7``), file names, ``todos``, or keys of
-    :data:`utils.data.DOWNLOADS`.
+    :data:`utils.catalog.DOWNLOADS`.
     """
     if not selection:
         raise SelectionError("Indica qué cuadernos preparar (p. ej. «03 08») o «todos».")
@@ -106,14 +106,14 @@ def resolve_selection(selection: list[str], modes=data.MODES) -> tuple[list[str]
         keys.extend(k for mode in modes for k in declared.get(mode, []))
 
     for token in selection:
-        if token in data.DOWNLOADS:
+        if token in catalog.DOWNLOADS:
             keys.append(token)
             continue
         if token == "todos" or re.fullmatch(r"\d{1,2}(_\w+)?(\.ipynb)?", token):
             if not available:
                 raise SelectionError(
                     "No encuentro los cuadernos (notebooks/NN_*.ipynb): ejecuta el comando desde la carpeta "
-                    "del curso, o nombra directamente las descargas: " + ", ".join(data.DOWNLOADS) + ".")
+                    "del curso, o nombra directamente las descargas: " + ", ".join(catalog.DOWNLOADS) + ".")
             if token == "todos":
                 for path in available:
                     add_notebook(path)
@@ -126,14 +126,14 @@ def resolve_selection(selection: list[str], modes=data.MODES) -> tuple[list[str]
         numbers = ", ".join(p.name[:2] for p in available) or "ninguno encontrado"
         raise SelectionError(
             f"«{token}» no es un cuaderno (hay: {numbers}), ni «todos», ni una descarga conocida "
-            f"({', '.join(data.DOWNLOADS)}).")
+            f"({', '.join(catalog.DOWNLOADS)}).")
     return list(dict.fromkeys(keys)), names
 
 
 # --------------------------------------------------------------------------- errors
 
 
-def _host(item: data.Download) -> str:
+def _host(item: catalog.Download) -> str:
     url = urllib.parse.urlparse(item.source)
     if url.scheme in ("http", "https") and url.netloc:
         return url.netloc
@@ -141,7 +141,7 @@ def _host(item: data.Download) -> str:
             "keras.applications": "storage.googleapis.com"}.get(item.kind, "el servidor")
 
 
-def explain_failure(error: BaseException, item: data.Download) -> str:
+def explain_failure(error: BaseException, item: catalog.Download) -> str:
     """The real cause of a failed download, in Spanish: no internet, HTTP error, corrupt file..."""
     where = data.keras_home() / item.cache_file if item.cache_file else item.find()
     return errors.explain(error, host=_host(item), source=item.source, path=where, again="el comando")
@@ -214,11 +214,11 @@ def reuse_instructions(home: Path) -> str:
     ])
 
 
-def _missing_package(item: data.Download) -> str | None:
+def _missing_package(item: catalog.Download) -> str | None:
     return item.needs if item.needs and importlib.util.find_spec(item.needs) is None else None
 
 
-def _process(item: data.Download, list_only: bool = False, verify: bool = False) -> tuple[str, str]:
+def _process(item: catalog.Download, list_only: bool = False, verify: bool = False) -> tuple[str, str]:
     """(status, Spanish detail) of one item; status: cached, downloaded, skipped, missing or error."""
     where = item.find()
     if where is not None:
@@ -263,9 +263,9 @@ def main(argv=None) -> int:
         return 2
 
     home = data.keras_home()
-    items = [data.DOWNLOADS[k] for k in keys]
+    items = [catalog.DOWNLOADS[k] for k in keys]
     outside = {hub: folder for hub, folder in data.cache_folders().items() if home not in folder.parents}
-    total = data.format_size(sum(i.size_mb for i in items), any(i.approx for i in items))
+    total = catalog.format_size(sum(i.size_mb for i in items), any(i.approx for i in items))
     print(f"Caché del curso: {home} (KERAS_HOME)")
     what = "descargas elegidas"
     count = f"{len(items)} elemento{'s' if len(items) != 1 else ''}"
@@ -300,7 +300,7 @@ def main(argv=None) -> int:
     labels = {"cached": "ya en la caché", "downloaded": "descargados", "skipped": "omitidos",
               "missing": "por descargar", "error": "con error"}
     summary = ", ".join(f"{n} {labels[s]}" for s, n in counts.items() if n)
-    print(f"\nResumen: {summary}. La carpeta ocupa {data.format_size(_folder_size_mb(home))}.")
+    print(f"\nResumen: {summary}. La carpeta ocupa {catalog.format_size(_folder_size_mb(home))}.")
     if args.lista:
         if counts["missing"]:
             print("Para descargar lo que falta, repite el comando sin --lista (con internet).")
