@@ -12,7 +12,9 @@ from utils.optim import discriminative_optimizer
 SIZE = 32
 
 
-@pytest.fixture(scope="module")
+# Function-scoped: the tests freeze and train these backbones, so each test gets its own (no test
+# depends on what an earlier one did to a shared model).
+@pytest.fixture
 def base():
     keras.utils.set_random_seed(0)
     backbone, preprocess = backbones.load_backbone("MobileNetV2", image_size=SIZE, weights=None, alpha=0.35)
@@ -82,7 +84,7 @@ def test_feature_model_and_extract_features_keep_labels_aligned(base):
         transfer.feature_model(backbone, preprocess, ["nope"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pretrained():
     try:  # real ImageNet weights (offline: from the Keras cache); random weights are too "dead"
         return backbones.load_backbone("MobileNetV2", image_size=96, alpha=0.35)
