@@ -128,7 +128,8 @@ def run_notebook(path: Path, fast: bool, seed: int, timeout: int) -> dict:
             "resultados": found, "esperados": list(expressions)}
 
 
-def machine() -> str:
+def machine() -> tuple[str, bool]:
+    """What ran the notebooks, in words, and whether it had a GPU."""
     try:
         import tensorflow as tf
 
@@ -143,7 +144,7 @@ def machine() -> str:
     except ImportError:
         pass
     where = f"{len(gpus)} GPU" if gpus else f"CPU ({os.cpu_count()} núcleos lógicos)"
-    return f"{where} · {platform.system()} · Python {platform.python_version()} · {versions}"
+    return f"{where} · {platform.system()} · Python {platform.python_version()} · {versions}", bool(gpus)
 
 
 def fmt_value(v) -> str:
@@ -185,9 +186,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=6 * 3600, help="segundos por celda")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    where = machine()
-    kind = "gpu" if " GPU " in f" {where} " else "cpu"
-    out = args.out or ROOT / "results" / f"modo-{args.modo}-{kind}.md"
+    where, has_gpu = machine()
+    out = args.out or ROOT / "results" / f"modo-{args.modo}-{'gpu' if has_gpu else 'cpu'}.md"
     # Rows of earlier runs with the same table (other notebooks, same mode and seed) are kept.
     previous = out.with_suffix(".json")
     rows = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else []
